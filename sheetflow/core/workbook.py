@@ -1,0 +1,184 @@
+"""The `Workbook` value: every sheet read once into a frame with canonical column names.
+
+Adapters (xlsx file, live Excel, Google Sheets) only produce a mapping of sheet title -> rows
+(lists of cell values, anchored at A1); `build_workbook` turns that into a `Workbook` here, in the
+pure core, the way gspread's `get_all_records` ends in the pure `utils.to_records`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sheetflow.core import schema
+
+EXCEL_FIRST_DATA_ROW = 2  # row 1 is the header
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    """Where a column sits in the file: its header text and 0-based position."""
+
+    header: str
+    index: int
+
+
+@dataclass
+class Table:
+    """One sheet: input columns by canonical name (extras by their header), index = Excel row."""
+
+    sheet: schema.Sheet
+    title: str
+    frame: pd.DataFrame
+    columns: dict[str, ColumnRef]
+    outputs: dict[str, ColumnRef] = field(default_factory=dict)  # computed columns found
+    width: int = 0  # header cells in the file, computed columns included
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+    def ref(self, name: str) -> ColumnRef | None:
+        return self.columns.get(name) or self.outputs.get(name)
+
+
+@dataclass
+class Workbook:
+    tables: dict[str, Table]  # canonical sheet name -> table, for the input sheets present
+    titles: list[str]  # every sheet title in file order
+    language: str
+    source: str = ""
+    settings_raw: dict[str, object] = field(default_factory=dict)  # canonical key -> cell
+
+    def table(self, name: str) -> Table | None:
+        return self.tables.get(name)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The sheet's frame, or an empty one with its canonical columns when it is absent."""
+        table = self.tables.get(name)
+        if table is not None:
+            return table.frame
+        sheet = schema.SHEETS_BY_NAME[name]
+        return pd.DataFrame({col.name: pd.Series(dtype=object) for col in sheet.columns})
+
+    def title(self, name: str) -> str:
+        table = self.tables.get(name)
+        if table is not None:
+            return table.title
+        sheet = schema.SHEETS_BY_NAME.get(name)
+        if sheet is not None:
+            return sheet.label(self.language)
+        return schema.OUTPUT_SHEETS[name] if self.language == schema.ZH else name
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def blank_mask(series: pd.Series) -> np.ndarray:
+    """True where a cell is empty (None, NaN, or only spaces), for a whole column at once."""
+    values = series.to_numpy(dtype=object)
+    return np.fromiter((is_blank(v) for v in values), dtype=bool, count=len(values))
+
+
+def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) -> Table:
+    header = list(rows[0]) if rows else []
+    lookup = schema.column_lookup(sheet)
+    columns: dict[str, ColumnRef] = {}
+    outputs: dict[str, ColumnRef] = {}
+    output_names = {col.name for col in sheet.outputs}
+    keep: list[tuple[int, str]] = []
+    for index, cell in enumerate(header):
+        if is_blank(cell):
+            continue
+        text = str(cell).strip()
+        col = lookup.get(schema.normalise_name(text))
+        if col is not None and col.name in output_names:
+            outputs.setdefault(col.name, ColumnRef(text, index))
+            continue
+        name = col.name if col is not None else text
+        if name in columns:
+            continue  # a repeated header: the first one wins
+        columns[name] = ColumnRef(text, index)
+        keep.append((index, name))
+    width = len(header)
+    body = rows[1:]
+    if keep and body:
+        data = {
+            name: [row[index] if index < len(row) else None for row in body]
+            for index, name in keep
+        }
+        frame = pd.DataFrame(data, dtype=object)
+        frame.index = pd.RangeIndex(EXCEL_FIRST_DATA_ROW, EXCEL_FIRST_DATA_ROW + len(body))
+        blank = np.ones(len(frame), dtype=bool)
+        for name in frame.columns:
+            blank &= blank_mask(frame[name])
+        frame = frame.loc[~blank]
+    else:
+        frame = pd.DataFrame({name: pd.Series(dtype=object) for _, name in keep})
+    frame.index.name = "row"
+    return Table(sheet, title, frame, columns, outputs, width)
+
+
+def _settings(table: Table | None) -> dict[str, object]:
+    if table is None or not table.has("key") or not table.has("value"):
+        return {}
+    lookup = schema.setting_lookup()
+    found: dict[str, object] = {}
+    for key, value in zip(table.frame["key"], table.frame["value"]):
+        if is_blank(key):
+            continue
+        setting = lookup.get(schema.normalise_name(key))
+        if setting is not None and setting.name not in found:
+            found[setting.name] = value
+    return found
+
+
+def detect_language(tables: Mapping[str, Table], settings_raw: Mapping[str, object]) -> str:
+    """Settings `language` if valid, else the language of the Process sheet's name."""
+    wanted = settings_raw.get("language")
+    if not is_blank(wanted):
+        code = schema.normalise_token(wanted)
+        if code in ("zh", "cn", "zh_cn", "中文", "chinese"):
+            return schema.ZH
+        if code in ("en", "english", "英文"):
+            return schema.EN
+    for name in ("Process", "Cases", "Log"):
+        table = tables.get(name)
+        if table is not None:
+            zh = schema.normalise_name(table.sheet.zh)
+            return schema.ZH if schema.normalise_name(table.title) == zh else schema.EN
+    return schema.EN
+
+
+def build_workbook(raw: Mapping[str, Sequence[Sequence[object]]], source: str = "") -> Workbook:
+    """Turn sheet title -> rows (anchored at A1) into a `Workbook`.
+
+    raw: every sheet of the file in order; cells as read (str, float, int, bool, datetime, None).
+    """
+    tables: dict[str, Table] = {}
+    for title, rows in raw.items():
+        sheet = schema.sheet_for_title(title)
+        if sheet is None or sheet.name in tables:
+            continue
+        tables[sheet.name] = _table(sheet, title, rows)
+    settings_raw = _settings(tables.get("Settings"))
+    language = detect_language(tables, settings_raw)
+    return Workbook(tables, list(raw.keys()), language, source, settings_raw)
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
