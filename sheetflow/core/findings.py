@@ -214,6 +214,7 @@ class Findings:
             self.items,
             key=lambda f: (
                 f.severity != ERROR,
+                f.row is not None,
                 order.get(f.sheet, len(order)),
                 f.row or 0,
                 f.column or "",

@@ -84,8 +84,14 @@ def is_blank(value: object) -> bool:
 
 def blank_mask(series: pd.Series) -> np.ndarray:
     """True where a cell is empty (None, NaN, or only spaces), for a whole column at once."""
-    values = series.to_numpy(dtype=object)
-    return np.fromiter((is_blank(v) for v in values), dtype=bool, count=len(values))
+    blank = series.isna().to_numpy(dtype=bool, copy=True)
+    if series.dtype != object:
+        return blank
+    is_text = (series.map(type, na_action="ignore") == str).to_numpy(dtype=bool)
+    if is_text.any():
+        text = series[is_text].astype(str).str.strip()
+        blank[is_text] = (text == "").to_numpy(dtype=bool)
+    return blank
 
 
 def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) -> Table:

@@ -1,0 +1,5 @@
+import sys
+
+from sheetflow.cli import main
+
+sys.exit(main())

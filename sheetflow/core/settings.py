@@ -1,0 +1,121 @@
+"""Settings sheet (SPEC §1): key/value pairs with defaults; a bad value is a finding, not a crash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sheetflow.core import calendar, schema
+from sheetflow.core.findings import Findings
+from sheetflow.core.workbook import Workbook, is_blank
+
+DEFAULTS = {key.name: key.default for key in schema.SETTING_KEYS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    work_hours: tuple[tuple[int, int], ...]
+    weekend: frozenset[int]
+    timezone: str
+    warn_ratio: float
+    case_sla_hours: float
+    case_clock: str
+    on_time_target: float
+    hit_policy: str
+    language: str
+
+
+def _rows(book: Workbook) -> dict[str, tuple[int, object]]:
+    """Canonical key -> (Excel row, raw value) of the first row naming that key."""
+    table = book.table("Settings")
+    if table is None or not table.has("key") or not table.has("value"):
+        return {}
+    lookup = schema.setting_lookup()
+    found: dict[str, tuple[int, object]] = {}
+    for row, key, value in zip(table.frame.index, table.frame["key"], table.frame["value"]):
+        if is_blank(key):
+            continue
+        setting = lookup.get(schema.normalise_name(key))
+        if setting is not None and setting.name not in found:
+            found[setting.name] = (int(row), value)
+    return found
+
+
+def _number(text: object) -> float:
+    if isinstance(text, bool):
+        raise ValueError("not a number")
+    if isinstance(text, (int, float)):
+        return float(text)
+    cleaned = str(text).strip().replace("％", "%")
+    if cleaned.endswith("%"):
+        return float(cleaned[:-1]) / 100.0
+    return float(cleaned)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_settings(book: Workbook, findings: Findings) -> Settings:
+    """Parse the Settings sheet; each unreadable value is reported and replaced by its default."""
+    rows = _rows(book)
+    lang = book.language
+
+    def value(key: str, parse, allowed: str):  # noqa: ANN001, ANN202 - small local helper
+        default = parse(DEFAULTS[key])
+        if key not in rows or is_blank(rows[key][1]):
+            return default
+        row, raw = rows[key]
+        try:
+            return parse(raw)
+        except (ValueError, TypeError):
+            findings.add("Settings", row, "value", raw, "bad_value", allowed)
+            return default
+
+    def ratio(raw: object) -> float:
+        number = _number(raw)
+        if not 0 <= number <= 1:
+            raise ValueError("out of range")
+        return number
+
+    def positive(raw: object) -> float:
+        number = _number(raw)
+        if number <= 0:
+            raise ValueError("not positive")
+        return number
+
+    def clock(raw: object) -> str:
+        code = schema.CLOCK.lookup().get(schema.normalise_token(raw))
+        if code is None:
+            raise ValueError("unknown clock")
+        return code
+
+    def policy(raw: object) -> str:
+        code = schema.HIT_POLICY.lookup().get(schema.normalise_token(raw))
+        if code is None:
+            raise ValueError("unknown policy")
+        return code
+
+    zh = lang == schema.ZH
+    return Settings(
+        work_hours=value(
+            "work_hours",
+            lambda raw: calendar.parse_work_hours(_text(raw)),
+            "如 09:00-12:00,13:00-18:00" if zh else "e.g. 09:00-12:00,13:00-18:00",
+        ),
+        weekend=value(
+            "weekend",
+            lambda raw: calendar.parse_weekend(_text(raw)),
+            "如 周六,周日" if zh else "e.g. Sat,Sun",
+        ),
+        timezone=value("timezone", _text, "Asia/Shanghai"),
+        warn_ratio=value("warn_ratio", ratio, "0 – 1"),
+        case_sla_hours=value("case_sla_hours", positive, "> 0"),
+        case_clock=value(
+            "case_clock", clock, "工作时间, 自然时间" if zh else "business, calendar"
+        ),
+        on_time_target=value("on_time_target", ratio, "0 – 1"),
+        hit_policy=value("hit_policy", policy, "FIRST, UNIQUE, COLLECT, RULE ORDER"),
+        language=lang,
+    )

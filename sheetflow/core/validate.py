@@ -1,0 +1,349 @@
+"""Validation (SPEC §7): type every input sheet and collect every finding, as data.
+
+`check` returns typed frames (index = Excel row) that timing, routing and the summary compute on.
+Every check is a column operation; findings are built only for the rows that fail.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sheetflow.core import coerce, people, schema
+from sheetflow.core.findings import Findings
+from sheetflow.core.settings import Settings, read_settings
+from sheetflow.core.workbook import Workbook, blank_mask
+
+_LIST_SPLIT = re.compile(r"[,，、;；]")
+
+
+@dataclass
+class Checked:
+    """Typed input tables plus the findings so far."""
+
+    process: pd.DataFrame
+    cases: pd.DataFrame
+    log: pd.DataFrame
+    people: pd.DataFrame
+    calendar: pd.DataFrame
+    sla: pd.DataFrame
+    exceptions: pd.DataFrame
+    rules: object  # workbook.Table | None: parsed by the rules module
+    settings: Settings
+    findings: Findings
+    edges: pd.DataFrame  # process precedence: columns node, pred
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def type_sheet(book: Workbook, sheet: schema.Sheet, findings: Findings) -> pd.DataFrame:
+    """Coerce each known column of a sheet to its type; report missing/blank/bad cells."""
+    table = book.table(sheet.name)
+    frame = book.frame(sheet.name)
+    lang = book.language
+    out: dict[str, pd.Series] = {}
+    for col in sheet.columns:
+        if col.name not in frame.columns:
+            if table is not None and col.required:
+                label = col.label(lang)
+                findings.add(sheet.name, 1, None, None, "missing_column", label)
+            out[col.name] = pd.Series(
+                np.nan if col.kind in (schema.NUMBER, schema.INT) else None,
+                index=frame.index,
+                dtype=float if col.kind in (schema.NUMBER, schema.INT) else object,
+            )
+            if col.kind in (schema.DATETIME, schema.DATE):
+                out[col.name] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+            continue
+        raw = frame[col.name]
+        blank = blank_mask(raw)
+        if col.required and blank.any():
+            findings.add_rows(sheet.name, col.name, raw[blank], "required")
+        if col.kind in (schema.NUMBER, schema.INT):
+            values, bad = coerce.to_number(raw)
+            if col.kind == schema.INT:
+                frac = ~bad & values.notna().to_numpy() & (values % 1 != 0).to_numpy()
+                bad = bad | frac
+                values = values.where(~frac)
+            detail = (" (整数)" if lang == schema.ZH else " (a whole number)") if (
+                col.kind == schema.INT
+            ) else ""
+            if bad.any():
+                findings.add_rows(sheet.name, col.name, raw[bad], "bad_number", detail)
+            out[col.name] = values
+        elif col.kind in (schema.DATETIME, schema.DATE):
+            values, bad = coerce.to_datetime(raw, date_only=col.kind == schema.DATE)
+            if bad.any():
+                findings.add_rows(sheet.name, col.name, raw[bad], "bad_date")
+            out[col.name] = values
+        elif col.kind == schema.ENUM and col.enum is not None:
+            codes, bad = coerce.to_enum(raw, col.enum)
+            if bad.any():
+                allowed = ", ".join(col.enum.label(code, lang) for code in col.enum.codes)
+                findings.add_rows(sheet.name, col.name, raw[bad], "bad_value", allowed)
+            out[col.name] = codes
+        else:
+            out[col.name] = coerce.to_text(raw)
+    typed = pd.DataFrame(out, index=frame.index)
+    for extra in frame.columns:
+        if extra not in typed.columns:
+            typed[extra] = frame[extra]
+    return typed
+
+
+def _range_check(
+    findings: Findings,
+    sheet: str,
+    column: str,
+    raw: pd.DataFrame,
+    values: pd.Series,
+    bad: np.ndarray,
+    detail: str,
+) -> pd.Series:
+    if bad.any() and column in raw.columns:
+        findings.add_rows(sheet, column, raw.loc[bad, column], "bad_number", detail)
+    return values.where(~bad)
+
+
+def _duplicates(
+    findings: Findings, sheet: str, column: str, frame: pd.DataFrame, keys: list[str], label: str
+) -> None:
+    """Report every repeat of `keys` after its first row, naming the first row."""
+    valid = frame[keys].notna().all(axis=1)
+    sub = frame.loc[valid, keys]
+    repeated = sub.duplicated(keep="first")
+    if not repeated.any():
+        return
+    first_row = sub.reset_index().groupby(keys, sort=False)["row"].transform("first")
+    first_row.index = sub.index
+    lang = findings.book.language
+    for row in sub.index[repeated.to_numpy()]:
+        text = " / ".join(str(sub.at[row, key]) for key in keys)
+        detail = (
+            f"{label}“{text}”与第 {first_row.at[row]} 行重复，请删除或更正"
+            if lang == schema.ZH
+            else f"{label} '{text}' repeats row {first_row.at[row]}; remove or correct one"
+        )
+        findings.add(sheet, int(row), column, frame.at[row, column], "duplicate", detail)
+
+
+def _split_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [part.strip() for part in _LIST_SPLIT.split(str(value)) if part.strip()]
+
+
+def process_edges(process: pd.DataFrame) -> pd.DataFrame:
+    """Precedence pairs (node, pred): `after` when given, else the node(s) of the previous seq."""
+    nodes = process.dropna(subset=["node"]).drop_duplicates("node")
+    seqs = np.sort(nodes["seq"].dropna().unique())
+    pairs: list[tuple[str, str]] = []
+    for node, seq, after in zip(nodes["node"], nodes["seq"], nodes["after"]):
+        listed = _split_list(after)
+        if listed:
+            pairs.extend((node, pred) for pred in listed)
+        elif not pd.isna(seq):
+            earlier = seqs[seqs < seq]
+            if len(earlier):
+                prev = nodes.loc[nodes["seq"] == earlier[-1], "node"]
+                pairs.extend((node, pred) for pred in prev)
+    return pd.DataFrame(pairs, columns=["node", "pred"], dtype=object)
+
+
+def ancestors(edges: pd.DataFrame) -> pd.DataFrame:
+    """Transitive closure of the precedence graph: pairs (node, ancestor), loop-safe."""
+    closure = edges.drop_duplicates()
+    while True:
+        step = closure.merge(edges, left_on="pred", right_on="node", suffixes=("", "_next"))
+        step = step[["node", "pred_next"]].rename(columns={"pred_next": "pred"})
+        grown = pd.concat([closure, step]).drop_duplicates()
+        if len(grown) == len(closure):
+            return closure.reset_index(drop=True)
+        closure = grown
+
+
+def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) -> pd.DataFrame:
+    raw = book.frame("Process")
+    lang = book.language
+    bad = (process["sla_hours"] <= 0).to_numpy()
+    process["sla_hours"] = _range_check(
+        findings, "Process", "sla_hours", raw, process["sla_hours"], bad, " > 0"
+    )
+    ratio = process["warn_ratio"]
+    bad = ((ratio < 0) | (ratio > 1)).to_numpy()
+    process["warn_ratio"] = _range_check(findings, "Process", "warn_ratio", raw, ratio, bad, " 0–1")
+    process["clock"] = process["clock"].fillna("business")
+    if "required" in raw.columns:
+        flags, _ = coerce.to_bool_yes(raw["required"], default=True)
+        process["required"] = flags
+    else:
+        process["required"] = True
+    _duplicates(findings, "Process", "node", process, ["node"], "节点" if lang == schema.ZH else "node")
+    known = set(process["node"].dropna())
+    options = ", ".join(process["node"].dropna().drop_duplicates())
+    for row, after in process["after"].dropna().items():
+        for pred in _split_list(after):
+            if pred not in known:
+                findings.add("Process", int(row), "after", pred, "unknown_node", options)
+    return process
+
+
+def _check_references(
+    findings: Findings, sheet: str, frame: pd.DataFrame, column: str, known: pd.Series, code: str,
+    detail: str = "",
+) -> None:
+    values = frame[column]
+    unknown = values.notna() & ~values.isin(known)
+    if unknown.any():
+        findings.add_rows(sheet, column, values[unknown], code, detail)
+
+
+def _check_log(
+    findings: Findings,
+    log: pd.DataFrame,
+    cases: pd.DataFrame,
+    process: pd.DataFrame,
+    people_frame: pd.DataFrame,
+    has_people: bool,
+    edges: pd.DataFrame,
+    as_of: pd.Timestamp,
+) -> None:
+    book = findings.book
+    lang = book.language
+    options = ", ".join(process["node"].dropna().drop_duplicates())
+    if book.table("Cases") is not None:  # a missing sheet is one finding, not one per row
+        _check_references(
+            findings, "Log", log, "case_id", cases["case_id"].dropna(), "unknown_case"
+        )
+    if book.table("Process") is not None:
+        _check_references(
+            findings, "Log", log, "node", process["node"].dropna(), "unknown_node", options
+        )
+    if has_people:
+        unknown = log["assignee"].notna() & ~log["assignee"].isin(people_frame["name"].dropna())
+        for row, value in log.loc[unknown, "assignee"].items():
+            findings.add("Log", int(row), "assignee", value, "unknown_person", severity="warning")
+    backwards = (log["end"] < log["start"]).to_numpy()
+    if backwards.any():
+        detail = log.loc[backwards, "start"].dt.strftime("%Y-%m-%d %H:%M")
+        detail = ("开始 " if lang == schema.ZH else "start ") + detail
+        findings.add_rows("Log", "end", book.frame("Log").loc[backwards, "end"], "end_before_start", detail)
+    stamp = as_of.strftime("%Y-%m-%d %H:%M")
+    for column in ("start", "end"):
+        future = (log[column] > as_of).to_numpy()
+        if future.any():
+            findings.add_rows("Log", column, book.frame("Log").loc[future, column], "future_time", stamp)
+    open_rows = log[log["end"].isna() & log["start"].notna()]
+    _duplicates(
+        findings,
+        "Log",
+        "node",
+        open_rows,
+        ["case_id", "node"],
+        "未结束的编号/节点" if lang == schema.ZH else "open case/node",
+    )
+    _check_order(findings, log, edges)
+
+
+def _check_order(findings: Findings, log: pd.DataFrame, edges: pd.DataFrame) -> None:
+    """out_of_order: a row started before a predecessor's first end (or while it is still open)."""
+    if edges.empty or log.empty:
+        return
+    rows = log[["case_id", "node", "start"]].dropna().reset_index()
+    pred_rows = log[["case_id", "node", "end"]].dropna(subset=["case_id", "node"])
+    first_end = pred_rows.groupby(["case_id", "node"], sort=False)["end"].min().rename("pred_end")
+    linked = rows.merge(edges, on="node").merge(
+        first_end, left_on=["case_id", "pred"], right_index=True
+    )
+    still_open = linked["pred_end"].isna()  # predecessor logged but never ended
+    early = still_open | (linked["start"] < linked["pred_end"])
+    for rec in linked[early].drop_duplicates("row").itertuples(index=False):
+        findings.add("Log", int(rec.row), "start", rec.start, "out_of_order", f"“{rec.pred}”")
+
+
+def _check_skipped(
+    findings: Findings, log: pd.DataFrame, cases: pd.DataFrame, process: pd.DataFrame,
+    edges: pd.DataFrame,
+) -> None:
+    """skipped_required: a node ended while a required ancestor of it has no ended row."""
+    required = set(process.loc[process["required"].astype(bool), "node"].dropna())
+    if not required or edges.empty:
+        return
+    closure = ancestors(edges)
+    closure = closure[closure["pred"].isin(required)]
+    ended = log.loc[log["end"].notna(), ["case_id", "node"]].dropna().drop_duplicates()
+    need = ended.merge(closure, on="node")[["case_id", "pred"]].drop_duplicates()
+    have = ended.rename(columns={"node": "pred"}).assign(done=True)
+    missing = need.merge(have, on=["case_id", "pred"], how="left")
+    missing = missing[missing["done"].isna()]
+    if missing.empty:
+        return
+    case_rows = pd.Series(cases.index, index=cases["case_id"]).groupby(level=0).first()
+    log_rows = pd.Series(log.index, index=log["case_id"]).groupby(level=0).first()
+    for rec in missing.itertuples(index=False):
+        if rec.case_id in case_rows.index:
+            findings.add(
+                "Cases", int(case_rows[rec.case_id]), "case_id", rec.case_id,
+                "skipped_required", rec.pred,
+            )
+        else:
+            findings.add(
+                "Log", int(log_rows[rec.case_id]), "case_id", rec.case_id,
+                "skipped_required", rec.pred,
+            )
+
+
+def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
+    """Type every sheet and run every check of SPEC §7 except the routing ones."""
+    findings = Findings(book)
+    lang = book.language
+    for sheet in schema.INPUT_SHEETS:
+        if sheet.required and book.table(sheet.name) is None:
+            findings.add(sheet.label(lang), None, None, None, "missing_sheet", sheet.label(lang))
+    settings = read_settings(book, findings)
+    typed = {
+        sheet.name: type_sheet(book, sheet, findings)
+        for sheet in schema.INPUT_SHEETS
+        if sheet.name not in ("Rules", "Settings")
+    }
+    process = _check_process(findings, book, typed["Process"])
+    cases = typed["Cases"]
+    cases["priority"] = cases["priority"].fillna("normal")
+    _duplicates(findings, "Cases", "case_id", cases, ["case_id"], "编号" if lang == schema.ZH else "case_id")
+    edges = process_edges(process)
+    people_frame = typed["People"]
+    has_people = book.table("People") is not None
+    _check_log(findings, typed["Log"], cases, process, people_frame, has_people, edges, as_of)
+    _check_skipped(findings, typed["Log"], cases, process, edges)
+    if has_people:
+        _duplicates(findings, "People", "name", people_frame, ["name"], "姓名" if lang == schema.ZH else "name")
+        people.check_people(people_frame, findings)
+        people.delegation_table(people_frame, as_of, findings)
+    nodes = process["node"].dropna()
+    options = ", ".join(nodes.drop_duplicates())
+    for name in ("SLA", "Exceptions"):
+        if book.table(name) is not None and book.table("Process") is not None:
+            _check_references(findings, name, typed[name], "node", nodes, "unknown_node", options)
+    exceptions = typed["Exceptions"]
+    if book.table("Exceptions") is not None and book.table("Cases") is not None:
+        _check_references(
+            findings, "Exceptions", exceptions, "case_id", cases["case_id"].dropna(), "unknown_case"
+        )
+    return Checked(
+        process=process,
+        cases=cases,
+        log=typed["Log"],
+        people=people_frame,
+        calendar=typed["Calendar"],
+        sla=typed["SLA"],
+        exceptions=exceptions,
+        rules=book.table("Rules"),
+        settings=settings,
+        findings=findings,
+        edges=edges,
+    )

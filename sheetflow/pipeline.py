@@ -1,0 +1,120 @@
+"""read -> validate -> compute -> route -> summarise; the doors pass a `Workbook` in and write out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from sheetflow.core import rules, summary, timing, validate
+from sheetflow.core.report import Report
+from sheetflow.core.settings import DEFAULTS
+from sheetflow.core.workbook import Workbook, is_blank
+from sheetflow.errors import UsageError
+
+ROUTE_COLUMNS = ["case_id", "approver_role", "approver", "delegated_from", "rule"]
+
+
+def parse_as_of(text: str) -> pd.Timestamp:
+    """An ISO datetime (or date) given by the user, as a naive timestamp."""
+    try:
+        stamp = pd.Timestamp(str(text).strip().replace("/", "-"))
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--as-of: cannot read {text!r}; use ISO form like 2024-05-01T09:30") from exc
+    if pd.isna(stamp):
+        raise UsageError(f"--as-of: cannot read {text!r}; use ISO form like 2024-05-01T09:30")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp
+
+
+def resolve_as_of(book: Workbook, text: str | None, now: dt.datetime | None = None) -> pd.Timestamp:
+    """`--as-of` if given, else now in the workbook's Settings timezone (naive local time)."""
+    if text:
+        return parse_as_of(text)
+    zone_name = book.settings_raw.get("timezone")
+    zone_name = DEFAULTS["timezone"] if is_blank(zone_name) else str(zone_name).strip()
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(DEFAULTS["timezone"])
+    current = now or dt.datetime.now(tz=dt.timezone.utc)
+    return pd.Timestamp(current.astimezone(zone).replace(tzinfo=None)).floor("s")
+
+
+def _case_routing(cases: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
+    """Cases' routing columns: one value per case, several approvers comma-joined (COLLECT)."""
+    columns = ["approver_role", "approver", "delegated_from", "route_rule"]
+    out = pd.DataFrame({c: pd.Series(None, index=cases.index, dtype=object) for c in columns})
+    if routes.empty:
+        return out
+    routes = routes.rename(columns={"rule": "route_rule"})
+    several = routes["case_row"].duplicated(keep=False).to_numpy()
+    single = routes[~several].set_index("case_row")
+    for column in columns:
+        out.loc[single.index, column] = single[column].to_numpy(dtype=object)
+    if several.any():  # countersign: few cases, join their approvers in rule order
+        joined = routes[several].groupby("case_row", sort=False)[columns].agg(
+            lambda values: ", ".join(str(v) for v in values if isinstance(v, str) and v) or None
+        )
+        for column in columns:
+            out.loc[joined.index, column] = joined[column].to_numpy(dtype=object)
+    return out.where(out.notna(), None)
+
+
+def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
+    """Everything SPEC §2-§7 asks of one workbook at one instant, as a `Report`."""
+    checked = validate.check(book, as_of)
+    cal = timing.build_calendar(checked.settings, checked.calendar)
+    log_timing = timing.log_timing(checked, cal, as_of)
+    state = timing.case_state(checked, log_timing, cal, as_of)
+    case_open = state["case_status"] == "open"
+    routes = rules.route_cases(
+        checked.cases,
+        case_open,
+        checked.rules,
+        checked.people,
+        checked.settings.hit_policy,
+        as_of,
+        checked.findings,
+    )
+    cases_out = pd.concat([state, _case_routing(checked.cases, routes)], axis=1)
+    if not routes.empty:
+        by_row = checked.cases.loc[routes["case_row"].to_numpy()]
+        routes = routes.assign(
+            amount=by_row["amount"].to_numpy(),
+            priority=by_row["priority"].to_numpy(),
+            age_h=np.round(state.loc[routes["case_row"].to_numpy(), "case_elapsed_h"].to_numpy(), 2),
+        )
+    stats = summary.node_stats(checked, log_timing)
+    return Report(
+        book=book,
+        as_of=as_of,
+        findings=checked.findings.sorted(),
+        log=log_timing,
+        cases=cases_out,
+        overdue=summary.overdue_list(checked, log_timing),
+        routes=routes,
+        kpis=summary.kpis(checked, log_timing, state, stats),
+        node_stats=stats,
+    )
+
+
+def explain(book: Workbook, as_of: pd.Timestamp, case_id: str) -> list[str]:
+    """The routing of one case, rule by rule, for `route --explain`."""
+    checked = validate.check(book, as_of)
+    cal = timing.build_calendar(checked.settings, checked.calendar)
+    log_timing = timing.log_timing(checked, cal, as_of)
+    state = timing.case_state(checked, log_timing, cal, as_of)
+    return rules.explain_case(
+        case_id,
+        checked.cases,
+        state["case_status"] == "open",
+        checked.rules,
+        checked.people,
+        checked.settings.hit_policy,
+        as_of,
+        book.language,
+    )

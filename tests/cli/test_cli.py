@@ -1,0 +1,116 @@
+"""The command line as a user runs it: real processes, exit codes, one-line errors, JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AS_OF, write_book
+
+
+def sheetflow(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sheetflow", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, code: int, fragment: str) -> None:
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert fragment in lines[0]
+
+
+def test_missing_file(tmp_path):
+    result = sheetflow("validate", str(tmp_path / "nope.xlsx"))
+    assert_one_line_error(result, 2, "no such file")
+
+
+def test_not_a_workbook(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_text("just some text, not a zip")
+    assert_one_line_error(sheetflow("validate", str(path)), 2, "not an Excel workbook")
+
+
+def test_encrypted_workbook(tmp_path):
+    # Excel saves a password-protected xlsx as an OLE compound file: this is its signature.
+    path = tmp_path / "secret.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4096)
+    assert_one_line_error(sheetflow("validate", str(path)), 2, "password-protected")
+
+
+def test_truncated_workbook(tmp_path, sheets):
+    good = write_book(tmp_path / "good.xlsx", sheets)
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    assert_one_line_error(sheetflow("validate", str(cut)), 2, "damaged or truncated")
+
+
+def test_workbook_without_process_sheet(tmp_path, sheets):
+    del sheets["Process"]
+    path = write_book(tmp_path / "book.xlsx", sheets)
+    result = sheetflow("validate", str(path), "--as-of", AS_OF, "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["findings"][0]["code"] == "missing_sheet"
+    assert report["findings"][0]["sheet"] == "Process"
+
+
+def test_bad_option_and_bad_as_of(tmp_path, sheets):
+    path = write_book(tmp_path / "book.xlsx", sheets)
+    assert_one_line_error(sheetflow("validate", str(path), "--format", "xml"), 2, "invalid choice")
+    assert_one_line_error(sheetflow("validate", str(path), "--as-of", "tomorrow"), 2, "--as-of")
+    assert_one_line_error(sheetflow("frobnicate"), 2, "invalid choice")
+
+
+def test_validate_json_shape_and_exit_codes(tmp_path, sheets):
+    path = write_book(tmp_path / "clean.xlsx", sheets)
+    result = sheetflow("validate", str(path), "--as-of", AS_OF, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"errors": 0, "warnings": 0, "findings": []}
+
+    sheets["Log"][3][3] = "yesterday"
+    path = write_book(tmp_path / "bad.xlsx", sheets)
+    result = sheetflow("validate", str(path), "--as-of", AS_OF, "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["errors"] == 1 and report["warnings"] == 0
+    finding = report["findings"][0]
+    assert {k: finding[k] for k in ("sheet", "row", "column", "value", "code", "severity")} == {
+        "sheet": "Log", "row": 4, "column": "start", "value": "yesterday", "code": "bad_date",
+        "severity": "error",
+    }
+    text = sheetflow("validate", str(path), "--as-of", AS_OF)
+    assert text.returncode == 1
+    assert "Log!D4" in text.stdout and "yesterday" in text.stdout
+    assert "1 error, 0 warnings" in text.stdout
+
+
+def test_overdue_formats(tmp_path, sheets):
+    path = write_book(tmp_path / "book.xlsx", sheets)
+    result = sheetflow("overdue", str(path), "--as-of", AS_OF, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["as_of"] == "2024-10-09T16:00:00"
+    assert data["items"] == [
+        {
+            "case_id": "C2", "node": "Resolve", "assignee": "Bob",
+            "assignee_email": "bob@example.com", "manager": "Dora",
+            "manager_email": "dora@example.com", "start": "2024-10-08T10:00:00",
+            "due": "2024-10-09T10:00:00", "duration_h": 13.0, "sla_h": 8.0, "overdue_h": 5.0,
+        }
+    ]
+    csv = sheetflow("overdue", str(path), "--as-of", AS_OF, "--format", "csv")
+    assert csv.stdout.splitlines()[0].startswith("case_id,node,assignee,assignee_email")
+    assert csv.stdout.splitlines()[1].startswith("C2,Resolve,Bob,bob@example.com,Dora")
+    text = sheetflow("overdue", str(path), "--as-of", AS_OF)
+    assert "C2" in text.stdout and "over by 5.0h" in text.stdout
