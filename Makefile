@@ -8,7 +8,7 @@ DEMO_BOOK := workbooks/complaints_en.xlsx
 DEMO_OUT := build/demo_refreshed.xlsx
 DEMO_AS_OF := 2024-10-09T16:00
 
-.PHONY: venv test demo lint bench clean
+.PHONY: venv test demo lint bench templates clean
 
 venv: $(STAMP)
 
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
+	$(BIN)/ruff check sheetflow tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -29,6 +30,11 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/bench_refresh.py
+	$(BIN)/python benchmarks/bench_route.py
+
+templates: $(STAMP)
+	$(BIN)/python -m sheetflow.io.template_writer workbooks
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -1,4 +1,4 @@
-"""Seconds and peak memory per phase (read, validate, compute, route, write) for 10k/100k/1M Log rows.
+"""Seconds and peak memory per phase (read, validate, compute, route, write), 10k/100k/1M rows.
 
 Usage: python benchmarks/bench_refresh.py [SIZES...] [--no-write]
 Peak memory is the process's peak resident set size after each phase (it only grows), so run
@@ -53,8 +53,15 @@ def one(size: int, write: bool) -> None:
     summary.kpis(checked, log_timing, state, stats)
     summary.overdue_list(checked, log_timing)
     t = phase("compute (calendar+timing+KPIs)", t)
-    rules.route_cases(checked.cases, state["case_status"] == "open", checked.rules,
-                      checked.people, checked.settings.hit_policy, as_of, checked.findings)
+    rules.route_cases(
+        checked.cases,
+        state["case_status"] == "open",
+        checked.rules,
+        checked.people,
+        checked.settings.hit_policy,
+        as_of,
+        checked.findings,
+    )
     t = phase("route", t)
     if write:
         from sheetflow.io.xlsx_writer import write_report
@@ -80,8 +87,10 @@ def main() -> None:
     if args.child:
         one(args.sizes[0], write=not args.no_write)
         return
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, pandas {pd.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, pandas {pd.__version__}"
+    )
     for size in args.sizes:
         extra = ["--no-write"] if args.no_write or size > 200_000 else []
         subprocess.run([sys.executable, __file__, str(size), "--child", *extra], check=True)

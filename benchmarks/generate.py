@@ -25,15 +25,25 @@ def sheets(log_rows: int, seed: int = 7) -> dict[str, list[list[object]]]:
     """A valid workbook whose Log has about `log_rows` rows (whole cases of up to 6 nodes)."""
     rng = np.random.default_rng(seed)
     n_cases = max(1, log_rows // len(NODES))
-    opened = np.datetime64("2023-01-02T09:00") + rng.integers(
-        0, 700 * 24 * 60, n_cases
-    ).astype("timedelta64[m]")
+    opened = np.datetime64("2023-01-02T09:00") + rng.integers(0, 700 * 24 * 60, n_cases).astype(
+        "timedelta64[m]"
+    )
     opened = np.minimum(opened, np.datetime64(AS_OF) - np.timedelta64(60 * 24 * 20, "m"))
     people = [f"P{i:03d}" for i in range(60)]
     roles = ["Agent", "Dispatcher", "Engineer", "Manager", "Director"]
     departments = ["Sales", "Service", "Logistics"]
-    cases = [["case_id", "opened_at", "title", "type", "priority", "amount", "department",
-              "satisfaction"]]
+    cases = [
+        [
+            "case_id",
+            "opened_at",
+            "title",
+            "type",
+            "priority",
+            "amount",
+            "department",
+            "satisfaction",
+        ]
+    ]
     log = [["case_id", "node", "assignee", "start", "end", "note"]]
     priority = rng.choice(["normal", "urgent", "critical"], n_cases, p=[0.8, 0.15, 0.05])
     amount = np.round(rng.lognormal(8, 1.5, n_cases), 2)
@@ -46,13 +56,31 @@ def sheets(log_rows: int, seed: int = 7) -> dict[str, list[list[object]]]:
     for i in range(n_cases):
         case_id = f"C{i + 1:07d}"
         start = opened[i].astype(dt.datetime)
-        cases.append([case_id, start, f"Complaint {i + 1}", "delivery", str(priority[i]),
-                      float(amount[i]), str(dept[i]), str(satisfaction[i])])
+        cases.append(
+            [
+                case_id,
+                start,
+                f"Complaint {i + 1}",
+                "delivery",
+                str(priority[i]),
+                float(amount[i]),
+                str(dept[i]),
+                str(satisfaction[i]),
+            ]
+        )
         for j in range(last[i]):
             begin = start + dt.timedelta(hours=float(gaps[i, j]))
             end = begin + dt.timedelta(hours=float(steps[i, j]))
-            log.append([case_id, NODES[j][0], str(assignees[i, j]), begin.replace(microsecond=0),
-                        end.replace(microsecond=0) if end < AS_OF else None, None])
+            log.append(
+                [
+                    case_id,
+                    NODES[j][0],
+                    str(assignees[i, j]),
+                    begin.replace(microsecond=0),
+                    end.replace(microsecond=0) if end < AS_OF else None,
+                    None,
+                ]
+            )
             start = end
             if end >= AS_OF:
                 break
@@ -62,16 +90,34 @@ def sheets(log_rows: int, seed: int = 7) -> dict[str, list[list[object]]]:
         "Cases": cases,
         "Log": log,
         "People": [["name", "role", "email", "manager", "deputy", "department"]]
-        + [[p, roles[i % len(roles)], f"{p.lower()}@example.com", "P000" if i else None,
-            people[(i + 1) % len(people)], departments[i % 3]] for i, p in enumerate(people)],
-        "Rules": [["rule", "amount", "priority", "approver_role"],
-                  ["R1", ">= 50000", "-", "Director"],
-                  ["R2", "[5000..50000)", "-", "Manager"],
-                  ["R3", "< 5000", "-", "Agent"]],
+        + [
+            [
+                p,
+                roles[i % len(roles)],
+                f"{p.lower()}@example.com",
+                "P000" if i else None,
+                people[(i + 1) % len(people)],
+                departments[i % 3],
+            ]
+            for i, p in enumerate(people)
+        ],
+        "Rules": [
+            ["rule", "amount", "priority", "approver_role"],
+            ["R1", ">= 50000", "-", "Director"],
+            ["R2", "[5000..50000)", "-", "Manager"],
+            ["R3", "< 5000", "-", "Agent"],
+        ],
         "Calendar": [["date", "kind", "name"]]
         + [[dt.date(2024, 10, d), "holiday", "National Day"] for d in range(1, 8)]
-        + [[dt.date(2024, 9, 29), "workday", "Make-up"], [dt.date(2024, 10, 12), "workday", "Make-up"]],
-        "SLA": [["node", "priority", "sla_hours"], ["Resolve", "urgent", 24], ["Resolve", "critical", 8]],
+        + [
+            [dt.date(2024, 9, 29), "workday", "Make-up"],
+            [dt.date(2024, 10, 12), "workday", "Make-up"],
+        ],
+        "SLA": [
+            ["node", "priority", "sla_hours"],
+            ["Resolve", "urgent", 24],
+            ["Resolve", "critical", 8],
+        ],
         "Settings": [["key", "value"], ["case_sla_hours", 96]],
     }
 

@@ -67,7 +67,8 @@ def _summary_line(report: Report) -> str:
     if _zh(report):
         return f"{report.errors} 个错误，{report.warnings} 个警告"
     plural = "s" if report.warnings != 1 else ""
-    return f"{report.errors} error{'s' if report.errors != 1 else ''}, {report.warnings} warning{plural}"
+    errors = f"{report.errors} error{'s' if report.errors != 1 else ''}"
+    return f"{errors}, {report.warnings} warning{plural}"
 
 
 def _print_findings(report: Report) -> None:
@@ -121,7 +122,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _warn_errors(report: Report) -> None:
     if report.errors:
-        hint = "运行 sheetflow validate 查看" if _zh(report) else "run sheetflow validate to see them"
+        hint = (
+            "运行 sheetflow validate 查看" if _zh(report) else "run sheetflow validate to see them"
+        )
         print(f"{_summary_line(report)}; {hint}", file=sys.stderr)
 
 
@@ -184,12 +187,16 @@ def format_routes(report: Report, routes: list[dict[str, object]]) -> str:
     zh = _zh(report)
     if not routes:
         return "没有审批分派（无审批规则表？）" if zh else "no routes (is there a Rules sheet?)"
-    lines = []
+    header = ("编号", "规则", "审批岗位", "审批人") if zh else ("case", "rule", "role", "approver")
+    lines = [f"{header[0]:<12} {header[1]:<8} {header[2]:<20} {header[3]}"]
     for r in routes:
         via = ""
         if r["delegated_from"]:
             via = f"（代 {r['delegated_from']}）" if zh else f" (for {r['delegated_from']})"
-        lines.append(f"{r['case_id']:<12} {r['rule'] or '':<8} {r['approver_role'] or '':<20} {r['approver'] or '?'}{via}")
+        lines.append(
+            f"{r['case_id']:<12} {r['rule'] or '':<8} {r['approver_role'] or '':<20} "
+            f"{r['approver'] or '?'}{via}"
+        )
     return "\n".join(lines)
 
 
@@ -202,7 +209,8 @@ def format_kpis(report: Report) -> str:
 
     if zh:
         lines = [
-            f"截至 {report.as_of:%Y-%m-%d %H:%M}：工单 {k['cases_total']} 件（处理中 {k['cases_open']}，"
+            f"截至 {report.as_of:%Y-%m-%d %H:%M}：工单 {k['cases_total']} 件"
+            f"（处理中 {k['cases_open']}，"
             f"已结案 {k['cases_closed']}）",
             f"  结案耗时 平均 {k['case_elapsed_mean_h']}h，中位 {k['case_elapsed_median_h']}h；"
             f"准时率 {pct(k['on_time_rate'])}（目标 {pct(k['on_time_target'])}）",
@@ -213,7 +221,8 @@ def format_kpis(report: Report) -> str:
         lines = [
             f"as of {report.as_of:%Y-%m-%d %H:%M}: {k['cases_total']} cases "
             f"({k['cases_open']} open, {k['cases_closed']} closed)",
-            f"  closed in mean {k['case_elapsed_mean_h']} h, median {k['case_elapsed_median_h']} h; "
+            f"  closed in mean {k['case_elapsed_mean_h']} h, "
+            f"median {k['case_elapsed_median_h']} h; "
             f"on time {pct(k['on_time_rate'])} (target {pct(k['on_time_target'])})",
             f"  overdue now: {k['overdue_open']} ({pct(k['overdue_rate'])} of open rows); "
             f"bottleneck: {k['bottleneck_node']}",
@@ -257,16 +266,22 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(run=cmd_init)
 
-    def book_command(name: str, help_text: str, formats: Sequence[str], run) -> argparse.ArgumentParser:  # noqa: ANN001
+    def book_command(
+        name: str, help_text: str, formats: Sequence[str], run
+    ) -> argparse.ArgumentParser:  # noqa: ANN001
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("book", help="path to .xlsx/.xlsm")
-        cmd.add_argument("--as-of", dest="as_of", help="'now' as ISO datetime, e.g. 2024-10-09T16:00")
+        cmd.add_argument(
+            "--as-of", dest="as_of", help="'now' as ISO datetime, e.g. 2024-10-09T16:00"
+        )
         cmd.add_argument("--format", choices=formats, default="text")
         cmd.set_defaults(run=run)
         return cmd
 
     book_command("validate", "check the workbook and list findings", ("text", "json"), cmd_validate)
-    refresh = book_command("refresh", "compute and write the output sheets", ("text", "json"), cmd_refresh)
+    refresh = book_command(
+        "refresh", "compute and write the output sheets", ("text", "json"), cmd_refresh
+    )
     refresh.add_argument("--out", help="write to this file instead of in place")
     book_command("overdue", "list overdue work", ("text", "json", "csv"), cmd_overdue)
     route = book_command("route", "route cases to approvers", ("text", "json"), cmd_route)
@@ -285,6 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sheetflow: interrupted", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug of ours: still one line, the details on request
         if os.environ.get("SHEETFLOW_DEBUG"):
             raise

@@ -10,7 +10,7 @@ from sheetflow.cli import main as sheetflow
 
 
 def run(book: Path, as_of: str, out: Path) -> int:
-    """Create the example if missing, validate it, refresh it into `out`, show overdue and routes."""
+    """Create the example if missing, validate, refresh into `out`, show overdue and routes."""
     steps = []
     if not book.exists():
         steps.append(["init", str(book), "--template", "complaints", "--lang", "en"])

@@ -1,4 +1,4 @@
-"""read -> validate -> compute -> route -> summarise; the doors pass a `Workbook` in and write out."""
+"""read -> validate -> compute -> route -> summarise; the doors pass a `Workbook` in."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ def parse_as_of(text: str) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(str(text).strip().replace("/", "-"))
     except (ValueError, TypeError) as exc:
-        raise UsageError(f"--as-of: cannot read {text!r}; use ISO form like 2024-05-01T09:30") from exc
+        raise UsageError(
+            f"--as-of: cannot read {text!r}; use ISO form like 2024-05-01T09:30"
+        ) from exc
     if pd.isna(stamp):
         raise UsageError(f"--as-of: cannot read {text!r}; use ISO form like 2024-05-01T09:30")
     if stamp.tzinfo is not None:
@@ -56,8 +58,12 @@ def _case_routing(cases: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
     for column in columns:
         out.loc[single.index, column] = single[column].to_numpy(dtype=object)
     if several.any():  # countersign: few cases, join their approvers in rule order
-        joined = routes[several].groupby("case_row", sort=False)[columns].agg(
-            lambda values: ", ".join(str(v) for v in values if isinstance(v, str) and v) or None
+        joined = (
+            routes[several]
+            .groupby("case_row", sort=False)[columns]
+            .agg(
+                lambda values: ", ".join(str(v) for v in values if isinstance(v, str) and v) or None
+            )
         )
         for column in columns:
             out.loc[joined.index, column] = joined[column].to_numpy(dtype=object)
@@ -86,7 +92,9 @@ def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
         routes = routes.assign(
             amount=by_row["amount"].to_numpy(),
             priority=by_row["priority"].to_numpy(),
-            age_h=np.round(state.loc[routes["case_row"].to_numpy(), "case_elapsed_h"].to_numpy(), 2),
+            age_h=np.round(
+                state.loc[routes["case_row"].to_numpy(), "case_elapsed_h"].to_numpy(), 2
+            ),
         )
     stats = summary.node_stats(checked, log_timing)
     return Report(

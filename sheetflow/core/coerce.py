@@ -43,9 +43,7 @@ def to_text(series: pd.Series) -> pd.Series:
     if is_str.any():
         out[is_str] = pd.Series(values[is_str], dtype=object).str.strip().to_numpy(dtype=object)
     if is_num.any():
-        out[is_num] = [
-            str(int(v)) if float(v).is_integer() else str(v) for v in values[is_num]
-        ]
+        out[is_num] = [str(int(v)) if float(v).is_integer() else str(v) for v in values[is_num]]
     other = ~(blank | is_str | is_num)
     if other.any():
         out[other] = [
@@ -77,7 +75,7 @@ def to_number(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def to_datetime(series: pd.Series, date_only: bool = False) -> tuple[pd.Series, np.ndarray]:
-    """datetime64[ns] column from Excel dates, ISO text or Excel serial numbers; mask of bad cells."""
+    """datetime64[ns] column from Excel dates, ISO text or Excel serials; mask of bad cells."""
     values = series.to_numpy(dtype=object)
     blank = blank_mask(series)
     is_num, is_str, is_dt = _kinds(values)

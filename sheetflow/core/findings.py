@@ -1,4 +1,4 @@
-"""Findings (SPEC §7): validation problems as data, collected all at once, in the book's language."""
+"""Findings (SPEC §7): validation problems as data, collected at once, in the book's language."""
 
 from __future__ import annotations
 

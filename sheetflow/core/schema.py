@@ -54,11 +54,23 @@ CLOCK = Enum(
 )
 YES_NO = Enum(
     (("yes", "是"), ("no", "否")),
-    aliases=(("y", "yes"), ("n", "no"), ("true", "yes"), ("false", "no"), ("1", "yes"), ("0", "no")),
+    aliases=(
+        ("y", "yes"),
+        ("n", "no"),
+        ("true", "yes"),
+        ("false", "no"),
+        ("1", "yes"),
+        ("0", "no"),
+    ),
 )
 DAY_KIND = Enum(
     (("holiday", "休息"), ("workday", "上班")),
-    aliases=(("假日", "holiday"), ("节假日", "holiday"), ("补班", "workday"), ("调休上班", "workday")),
+    aliases=(
+        ("假日", "holiday"),
+        ("节假日", "holiday"),
+        ("补班", "workday"),
+        ("调休上班", "workday"),
+    ),
 )
 EXCEPTION_STATUS = Enum((("approved", "已批准"), ("pending", "待审批"), ("rejected", "已驳回")))
 SATISFACTION = Enum(
@@ -70,8 +82,18 @@ SATISFACTION = Enum(
     )
 )
 HIT_POLICY = Enum(
-    (("FIRST", "FIRST"), ("UNIQUE", "UNIQUE"), ("COLLECT", "COLLECT"), ("RULE ORDER", "RULE ORDER")),
-    aliases=(("rule_order", "RULE ORDER"), ("首条命中", "FIRST"), ("唯一", "UNIQUE"), ("全部", "COLLECT")),
+    (
+        ("FIRST", "FIRST"),
+        ("UNIQUE", "UNIQUE"),
+        ("COLLECT", "COLLECT"),
+        ("RULE ORDER", "RULE ORDER"),
+    ),
+    aliases=(
+        ("rule_order", "RULE ORDER"),
+        ("首条命中", "FIRST"),
+        ("唯一", "UNIQUE"),
+        ("全部", "COLLECT"),
+    ),
 )
 # Computed outputs (SPEC §2-3): log row status and case status.
 LOG_STATUS = Enum(

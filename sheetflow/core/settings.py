@@ -1,4 +1,4 @@
-"""Settings sheet (SPEC §1): key/value pairs with defaults; a bad value is a finding, not a crash."""
+"""Settings sheet (SPEC §1): key/value pairs with defaults; a bad value is a finding."""
 
 from __future__ import annotations
 
@@ -112,9 +112,7 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
         timezone=value("timezone", _text, "Asia/Shanghai"),
         warn_ratio=value("warn_ratio", ratio, "0 – 1"),
         case_sla_hours=value("case_sla_hours", positive, "> 0"),
-        case_clock=value(
-            "case_clock", clock, "工作时间, 自然时间" if zh else "business, calendar"
-        ),
+        case_clock=value("case_clock", clock, "工作时间, 自然时间" if zh else "business, calendar"),
         on_time_target=value("on_time_target", ratio, "0 – 1"),
         hit_policy=value("hit_policy", policy, "FIRST, UNIQUE, COLLECT, RULE ORDER"),
         language=lang,

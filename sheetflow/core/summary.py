@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sheetflow.core import schema
+from sheetflow.core.timing import keys, per_node
 from sheetflow.core.validate import Checked
 
 OVER_LIMIT = ("overdue", "done_late")
@@ -27,40 +28,34 @@ def _ratio(part: float, whole: float) -> float | None:
 
 def node_stats(checked: Checked, timing: pd.DataFrame) -> pd.DataFrame:
     """One row per Process node, in seq order: count, mean/median/p90 of ended rows, overdue..."""
-    process = checked.process.dropna(subset=["node"]).drop_duplicates("node")
-    process = process.sort_values("seq", kind="stable")
-    rows = pd.DataFrame(
-        {
-            "node": checked.log["node"].to_numpy(),
-            "duration_h": timing["duration_h"].to_numpy(),
-            "status": timing["status"].to_numpy(),
-            "ended": checked.log["end"].notna().to_numpy(),
-        }
-    )
-    rows = rows[rows["node"].isin(process["node"]) & rows["duration_h"].notna()]
-    grouped = rows.groupby("node")
-    ended = rows[rows["ended"]].groupby("node")["duration_h"]
+    k = keys(checked)
+    duration = timing["duration_h"].to_numpy(dtype=float)
+    rows = (k.log_node >= 0) & ~np.isnan(duration)
+    node = k.log_node[rows]
+    duration = duration[rows]
+    ended = checked.log["end"].notna().to_numpy()[rows]
+    late = timing["status"].isin(OVER_LIMIT).to_numpy()[rows]
+    n = len(k.nodes)
+    by_node = pd.Series(duration[ended]).groupby(node[ended])
     stats = pd.DataFrame(
         {
-            "count": grouped.size(),
-            "mean_h": ended.mean(),
-            "median_h": ended.median(),
-            "p90_h": ended.quantile(0.9),
-            "overdue": rows["status"].isin(OVER_LIMIT).groupby(rows["node"]).sum(),
-            "total_h": grouped["duration_h"].sum(),
+            "node": k.nodes.to_numpy(dtype=object),
+            "count": np.bincount(node, minlength=n),
+            "mean_h": by_node.mean().reindex(range(n)).to_numpy(),
+            "median_h": by_node.median().reindex(range(n)).to_numpy(),
+            "p90_h": by_node.quantile(0.9).reindex(range(n)).to_numpy(),
+            "sla_h": per_node(checked, "sla_hours").to_numpy(dtype=float),
+            "overdue": np.bincount(node[late], minlength=n),
         }
-    ).reindex(process["node"])
-    stats["count"] = stats["count"].fillna(0).astype(int)
-    stats["overdue"] = stats["overdue"].fillna(0).astype(int)
-    stats["sla_h"] = process.set_index("node")["sla_hours"]
-    stats["overdue_rate"] = np.where(stats["count"] > 0, stats["overdue"] / stats["count"], np.nan)
-    total = stats["total_h"].sum()
-    stats["time_share"] = stats["total_h"].fillna(0) / total if total > 0 else np.nan
-    stats = stats.drop(columns="total_h").reset_index()
-    return stats[
-        ["node", "count", "mean_h", "median_h", "p90_h", "sla_h", "overdue", "overdue_rate",
-         "time_share"]
-    ]
+    )
+    total = np.bincount(node, weights=duration, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stats["overdue_rate"] = np.where(
+            stats["count"] > 0, stats["overdue"] / stats["count"], np.nan
+        )
+        stats["time_share"] = total / total.sum() if total.sum() > 0 else np.nan
+    seq = per_node(checked, "seq").to_numpy(dtype=float)
+    return stats.iloc[np.argsort(seq, kind="stable")].reset_index(drop=True)
 
 
 def kpis(
@@ -87,7 +82,9 @@ def kpis(
             "p90_h": hours(rec.p90_h),
             "sla_h": hours(rec.sla_h),
             "overdue": int(rec.overdue),
-            "overdue_rate": None if pd.isna(rec.overdue_rate) else round(float(rec.overdue_rate), 4),
+            "overdue_rate": None
+            if pd.isna(rec.overdue_rate)
+            else round(float(rec.overdue_rate), 4),
             "time_share": None if pd.isna(rec.time_share) else round(float(rec.time_share), 4),
         }
         for rec in stats.itertuples(index=False)
@@ -112,8 +109,17 @@ def kpis(
 
 
 OVERDUE_COLUMNS = [
-    "case_id", "node", "assignee", "assignee_email", "manager", "manager_email",
-    "start", "due", "duration_h", "sla_h", "overdue_h",
+    "case_id",
+    "node",
+    "assignee",
+    "assignee_email",
+    "manager",
+    "manager_email",
+    "start",
+    "due",
+    "duration_h",
+    "sla_h",
+    "overdue_h",
 ]
 
 

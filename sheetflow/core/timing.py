@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,7 @@ from sheetflow.core.calendar import (
     add_calendar_hours,
     calendar_hours,
 )
+from sheetflow.core.schema import PRIORITY
 from sheetflow.core.settings import Settings
 from sheetflow.core.validate import Checked
 
@@ -49,42 +52,96 @@ def clock_due(
     return due
 
 
+@dataclass(frozen=True)
+class Keys:
+    """Cases and nodes as integer positions, factorised once: the joins below are array lookups."""
+
+    case_ids: pd.Index  # unique case ids, in Cases order
+    nodes: pd.Index  # unique Process nodes, in Process order
+    log_case: np.ndarray  # per Log row: position in case_ids, -1 when unknown
+    log_node: np.ndarray  # per Log row: position in nodes, -1 when unknown
+    case_pos: np.ndarray  # per Cases row: position in case_ids, -1 without an id
+
+
+def keys(checked: Checked) -> Keys:
+    """The integer keys of a checked workbook (computed once per run, then reused)."""
+    if checked.keys is None:
+        case_ids = pd.Index(checked.cases["case_id"].dropna().drop_duplicates(), dtype=object)
+        nodes = pd.Index(checked.process["node"].dropna().drop_duplicates(), dtype=object)
+        checked.keys = Keys(
+            case_ids=case_ids,
+            nodes=nodes,
+            log_case=case_ids.get_indexer(checked.log["case_id"].astype(object)),
+            log_node=nodes.get_indexer(checked.log["node"].astype(object)),
+            case_pos=case_ids.get_indexer(checked.cases["case_id"].astype(object)),
+        )
+    return checked.keys
+
+
+def per_node(checked: Checked, column: str) -> pd.Series:
+    """A Process column for each node of `keys(checked).nodes` (first row of a repeated node)."""
+    process = checked.process.dropna(subset=["node"]).drop_duplicates("node")
+    return process.set_index("node")[column].reindex(keys(checked).nodes)
+
+
+def _take(table: np.ndarray, index: np.ndarray, missing: object) -> np.ndarray:
+    """table[index] where index >= 0, else `missing`."""
+    safe = np.where(index >= 0, index, 0)
+    taken = table[safe] if len(table) else np.full(len(index), missing, dtype=table.dtype)
+    return np.where(index >= 0, taken, missing)
+
+
 def limits(checked: Checked) -> pd.DataFrame:
     """Per Log row: the node's limit (priority override, plus approved extensions), clock, warn."""
-    log = checked.log
-    process = checked.process.dropna(subset=["node"]).drop_duplicates("node")
-    keyed = pd.DataFrame(
-        {"case_id": log["case_id"].to_numpy(), "node": log["node"].to_numpy()},
-        index=log.index,
-    )
-    priority = checked.cases.dropna(subset=["case_id"]).drop_duplicates("case_id")
-    keyed = keyed.merge(
-        priority[["case_id", "priority"]], on="case_id", how="left"
-    ).set_axis(log.index)
-    keyed["priority"] = keyed["priority"].fillna("normal")
-    base = process.set_index("node")
-    keyed["sla_h"] = keyed["node"].map(base["sla_hours"]).astype(float)
-    keyed["clock"] = keyed["node"].map(base["clock"]).astype(object).fillna("business")
-    keyed["warn"] = keyed["node"].map(base["warn_ratio"]).astype(float)
-    keyed["warn"] = keyed["warn"].fillna(checked.settings.warn_ratio)
+    k = keys(checked)
+    n_nodes = len(k.nodes)
+    priorities = list(PRIORITY.codes)
+    first = checked.cases.iloc[np.unique(k.case_pos[k.case_pos >= 0], return_index=True)[1]]
+    case_priority = (
+        first["priority"].map({code: i for i, code in enumerate(priorities)}).fillna(0)
+    ).to_numpy(dtype=np.int64)
+    row_priority = _take(case_priority, k.log_case, 0).astype(np.int64)
+
+    sla_h = _take(per_node(checked, "sla_hours").to_numpy(dtype=float), k.log_node, np.nan)
+    clock = per_node(checked, "clock").fillna("business").to_numpy(dtype=object)
+    business = _take((clock == "business"), k.log_node, True).astype(bool)
+    warn = _take(per_node(checked, "warn_ratio").to_numpy(dtype=float), k.log_node, np.nan)
+    warn = np.where(np.isnan(warn), checked.settings.warn_ratio, warn)
 
     sla = checked.sla.dropna(subset=["node", "priority", "sla_hours"])
     sla = sla[sla["sla_hours"] > 0].drop_duplicates(["node", "priority"], keep="first")
-    if not sla.empty:
-        override = keyed.merge(
-            sla[["node", "priority", "sla_hours"]], on=["node", "priority"], how="left"
-        )["sla_hours"].to_numpy()
-        keyed["sla_h"] = np.where(np.isnan(override), keyed["sla_h"], override)
+    sla_node = k.nodes.get_indexer(sla["node"].astype(object))
+    if (sla_node >= 0).any():
+        table = np.full((n_nodes, len(priorities)), np.nan)
+        sla_priority = sla["priority"].map({c: i for i, c in enumerate(priorities)})
+        ok = sla_node >= 0
+        table[sla_node[ok], sla_priority.to_numpy()[ok].astype(int)] = sla["sla_hours"].to_numpy()[
+            ok
+        ]
+        safe_node = np.where(k.log_node >= 0, k.log_node, 0)
+        override = np.where(k.log_node >= 0, table[safe_node, row_priority], np.nan)
+        sla_h = np.where(np.isnan(override), sla_h, override)
 
     exc = checked.exceptions.dropna(subset=["case_id", "node", "extend_hours"])
     approved_by = exc["approved_by"].notna() if "approved_by" in exc else False
     counts = (exc["status"] == "approved") | (exc["status"].isna() & approved_by)
     exc = exc[counts.to_numpy(dtype=bool)]
     if not exc.empty:
-        extra = exc.groupby(["case_id", "node"])["extend_hours"].sum().rename("extend")
-        added = keyed.merge(extra, left_on=["case_id", "node"], right_index=True, how="left")
-        keyed["sla_h"] = keyed["sla_h"] + added["extend"].fillna(0.0).to_numpy()
-    return keyed
+        exc_case = k.case_ids.get_indexer(exc["case_id"].astype(object))
+        exc_node = k.nodes.get_indexer(exc["node"].astype(object))
+        ok = (exc_case >= 0) & (exc_node >= 0)
+        extra = (
+            pd.Series(exc["extend_hours"].to_numpy()[ok])
+            .groupby(exc_case[ok] * n_nodes + exc_node[ok])
+            .sum()
+        )
+        row_key = np.where(
+            (k.log_case >= 0) & (k.log_node >= 0), k.log_case * n_nodes + k.log_node, -1
+        )
+        sla_h = sla_h + extra.reindex(row_key).fillna(0.0).to_numpy()
+    return pd.DataFrame(
+        {"sla_h": sla_h, "business": business, "warn": warn}, index=checked.log.index
+    )
 
 
 def log_timing(checked: Checked, cal: WorkCalendar, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -94,7 +151,7 @@ def log_timing(checked: Checked, cal: WorkCalendar, as_of: pd.Timestamp) -> pd.D
     start = log["start"]
     ended = log["end"].notna().to_numpy()
     stop = log["end"].where(log["end"].notna(), as_of)
-    business = (keyed["clock"] == "business").to_numpy()
+    business = keyed["business"].to_numpy()
     duration = clock_hours(cal, start, stop, business)
     duration = np.where(ended, duration, np.maximum(duration, 0.0))  # not started yet: 0
     duration[ended & (duration < 0)] = np.nan  # end before start: reported, not timed
@@ -134,46 +191,53 @@ def case_state(
     """case_status, current_node, case_elapsed_h for every Cases row (index = Excel row)."""
     cases = checked.cases
     log = checked.log
-    process = checked.process.dropna(subset=["node"]).drop_duplicates("node")
-    required = process.loc[process["required"].astype(bool), "node"]
-    has_start = log["start"].notna()
-    ended_rows = log[log["end"].notna() & has_start]
-    done_required = (
-        ended_rows.loc[ended_rows["node"].isin(required), ["case_id", "node"]]
-        .drop_duplicates()
-        .groupby("case_id")
-        .size()
-    )
-    logged = log.dropna(subset=["case_id"]).groupby("case_id").size()
-    open_rows = log[log["end"].isna() & has_start & log["case_id"].notna() & log["node"].notna()]
-    if len(required):
-        closed = cases["case_id"].map(done_required).fillna(0).to_numpy() >= len(required)
-    else:  # no required node: a case is closed once it has rows and none is open
-        open_ids = set(open_rows["case_id"])
-        closed = cases["case_id"].map(logged).fillna(0).to_numpy() > 0
-        closed &= ~cases["case_id"].isin(open_ids).to_numpy()
+    k = keys(checked)
+    n_cases, n_nodes = len(k.case_ids), max(len(k.nodes), 1)
+    required = per_node(checked, "required").fillna(True).to_numpy(dtype=bool)
+    known = (k.log_case >= 0) & (k.log_node >= 0)
+    started = log["start"].notna().to_numpy()
+    ended = log["end"].notna().to_numpy() & started & known
+    is_open = ~log["end"].notna().to_numpy() & started & known
 
-    order = process.set_index("node")["seq"]
+    if required.any():
+        done = ended & _take(required, k.log_node, False).astype(bool)
+        pairs = np.unique(k.log_case[done] * n_nodes + k.log_node[done])
+        done_count = np.bincount(pairs // n_nodes, minlength=n_cases)
+        closed_case = done_count >= required.sum()
+    else:  # no required node: a case is closed once it has rows and none is open
+        has_rows = np.bincount(k.log_case[known], minlength=n_cases) > 0
+        closed_case = has_rows & ~(np.bincount(k.log_case[is_open], minlength=n_cases) > 0)
+    closed = _take(closed_case, k.case_pos, False).astype(bool)
+
+    end_ns = log["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    with_end = ended
+    last_end = np.full(n_cases, np.iinfo(np.int64).min)
+    np.maximum.at(last_end, k.log_case[with_end], end_ns[with_end])
+    case_end = _take(last_end, k.case_pos, np.iinfo(np.int64).min).view("datetime64[ns]")
+    stop = np.where(closed, case_end, np.datetime64(as_of, "ns"))
+    business = np.full(len(cases), checked.settings.case_clock == "business")
+    elapsed = clock_hours(cal, cases["opened_at"], pd.Series(stop, index=cases.index), business)
+    elapsed = np.round(np.where(closed, elapsed, np.maximum(elapsed, 0.0)), 9)
+
+    seq = per_node(checked, "seq").to_numpy(dtype=float)
+    running = pd.DataFrame(
+        {
+            "case": k.log_case[is_open],
+            "seq": seq[k.log_node[is_open]],
+            "start": log["start"].to_numpy()[is_open],
+            "node": log["node"].to_numpy(dtype=object)[is_open],
+        }
+    )
     current = (
-        open_rows.assign(_seq=open_rows["node"].map(order))
-        .sort_values(["_seq", "start"], kind="stable")
-        .drop_duplicates(["case_id", "node"])
-        .groupby("case_id", sort=False)["node"]
+        running.sort_values(["seq", "start"], kind="stable")
+        .drop_duplicates(["case", "node"])
+        .groupby("case", sort=False)["node"]
         .agg(", ".join)
     )
-    last_end = log.dropna(subset=["case_id"]).groupby("case_id")["end"].max()
-    case_end = pd.Series(
-        last_end.reindex(cases["case_id"].to_numpy()).to_numpy(dtype="datetime64[ns]"),
-        index=cases.index,
-    )
-    stop = case_end.where(pd.Series(closed, index=cases.index), as_of).astype("datetime64[ns]")
-    business = np.full(len(cases), checked.settings.case_clock == "business")
-    elapsed = clock_hours(cal, cases["opened_at"], stop, business)
-    elapsed = np.round(np.where(closed, elapsed, np.maximum(elapsed, 0.0)), 9)
     return pd.DataFrame(
         {
             "case_status": np.where(closed, "closed", "open").astype(object),
-            "current_node": _none_for_missing(cases["case_id"].map(current)),
+            "current_node": _none_for_missing(current.reindex(k.case_pos).set_axis(cases.index)),
             "case_elapsed_h": elapsed,
         },
         index=cases.index,

@@ -35,6 +35,7 @@ class Checked:
     settings: Settings
     findings: Findings
     edges: pd.DataFrame  # process precedence: columns node, pred
+    keys: object = None  # timing.Keys, computed once on first use
 
 
 def _fmt(value: float) -> str:
@@ -70,9 +71,11 @@ def type_sheet(book: Workbook, sheet: schema.Sheet, findings: Findings) -> pd.Da
                 frac = ~bad & values.notna().to_numpy() & (values % 1 != 0).to_numpy()
                 bad = bad | frac
                 values = values.where(~frac)
-            detail = (" (整数)" if lang == schema.ZH else " (a whole number)") if (
-                col.kind == schema.INT
-            ) else ""
+            detail = (
+                (" (整数)" if lang == schema.ZH else " (a whole number)")
+                if (col.kind == schema.INT)
+                else ""
+            )
             if bad.any():
                 findings.add_rows(sheet.name, col.name, raw[bad], "bad_number", detail)
             out[col.name] = values
@@ -183,7 +186,9 @@ def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) ->
         process["required"] = flags
     else:
         process["required"] = True
-    _duplicates(findings, "Process", "node", process, ["node"], "节点" if lang == schema.ZH else "node")
+    _duplicates(
+        findings, "Process", "node", process, ["node"], "节点" if lang == schema.ZH else "node"
+    )
     known = set(process["node"].dropna())
     options = ", ".join(process["node"].dropna().drop_duplicates())
     for row, after in process["after"].dropna().items():
@@ -194,7 +199,12 @@ def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) ->
 
 
 def _check_references(
-    findings: Findings, sheet: str, frame: pd.DataFrame, column: str, known: pd.Series, code: str,
+    findings: Findings,
+    sheet: str,
+    frame: pd.DataFrame,
+    column: str,
+    known: pd.Series,
+    code: str,
     detail: str = "",
 ) -> None:
     values = frame[column]
@@ -232,12 +242,16 @@ def _check_log(
     if backwards.any():
         detail = log.loc[backwards, "start"].dt.strftime("%Y-%m-%d %H:%M")
         detail = ("开始 " if lang == schema.ZH else "start ") + detail
-        findings.add_rows("Log", "end", book.frame("Log").loc[backwards, "end"], "end_before_start", detail)
+        findings.add_rows(
+            "Log", "end", book.frame("Log").loc[backwards, "end"], "end_before_start", detail
+        )
     stamp = as_of.strftime("%Y-%m-%d %H:%M")
     for column in ("start", "end"):
         future = (log[column] > as_of).to_numpy()
         if future.any():
-            findings.add_rows("Log", column, book.frame("Log").loc[future, column], "future_time", stamp)
+            findings.add_rows(
+                "Log", column, book.frame("Log").loc[future, column], "future_time", stamp
+            )
     open_rows = log[log["end"].isna() & log["start"].notna()]
     _duplicates(
         findings,
@@ -267,7 +281,10 @@ def _check_order(findings: Findings, log: pd.DataFrame, edges: pd.DataFrame) -> 
 
 
 def _check_skipped(
-    findings: Findings, log: pd.DataFrame, cases: pd.DataFrame, process: pd.DataFrame,
+    findings: Findings,
+    log: pd.DataFrame,
+    cases: pd.DataFrame,
+    process: pd.DataFrame,
     edges: pd.DataFrame,
 ) -> None:
     """skipped_required: a node ended while a required ancestor of it has no ended row."""
@@ -288,13 +305,21 @@ def _check_skipped(
     for rec in missing.itertuples(index=False):
         if rec.case_id in case_rows.index:
             findings.add(
-                "Cases", int(case_rows[rec.case_id]), "case_id", rec.case_id,
-                "skipped_required", rec.pred,
+                "Cases",
+                int(case_rows[rec.case_id]),
+                "case_id",
+                rec.case_id,
+                "skipped_required",
+                rec.pred,
             )
         else:
             findings.add(
-                "Log", int(log_rows[rec.case_id]), "case_id", rec.case_id,
-                "skipped_required", rec.pred,
+                "Log",
+                int(log_rows[rec.case_id]),
+                "case_id",
+                rec.case_id,
+                "skipped_required",
+                rec.pred,
             )
 
 
@@ -314,14 +339,23 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     process = _check_process(findings, book, typed["Process"])
     cases = typed["Cases"]
     cases["priority"] = cases["priority"].fillna("normal")
-    _duplicates(findings, "Cases", "case_id", cases, ["case_id"], "编号" if lang == schema.ZH else "case_id")
+    _duplicates(
+        findings, "Cases", "case_id", cases, ["case_id"], "编号" if lang == schema.ZH else "case_id"
+    )
     edges = process_edges(process)
     people_frame = typed["People"]
     has_people = book.table("People") is not None
     _check_log(findings, typed["Log"], cases, process, people_frame, has_people, edges, as_of)
     _check_skipped(findings, typed["Log"], cases, process, edges)
     if has_people:
-        _duplicates(findings, "People", "name", people_frame, ["name"], "姓名" if lang == schema.ZH else "name")
+        _duplicates(
+            findings,
+            "People",
+            "name",
+            people_frame,
+            ["name"],
+            "姓名" if lang == schema.ZH else "name",
+        )
         people.check_people(people_frame, findings)
         people.delegation_table(people_frame, as_of, findings)
     nodes = process["node"].dropna()

@@ -87,7 +87,7 @@ def blank_mask(series: pd.Series) -> np.ndarray:
     blank = series.isna().to_numpy(dtype=bool, copy=True)
     if series.dtype != object:
         return blank
-    is_text = (series.map(type, na_action="ignore") == str).to_numpy(dtype=bool)
+    is_text = (series.map(type, na_action="ignore") == str).to_numpy(dtype=bool)  # noqa: E721
     if is_text.any():
         text = series[is_text].astype(str).str.strip()
         blank[is_text] = (text == "").to_numpy(dtype=bool)
@@ -118,8 +118,7 @@ def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) ->
     body = rows[1:]
     if keep and body:
         data = {
-            name: [row[index] if index < len(row) else None for row in body]
-            for index, name in keep
+            name: [row[index] if index < len(row) else None for row in body] for index, name in keep
         }
         frame = pd.DataFrame(data, dtype=object)
         frame.index = pd.RangeIndex(EXCEL_FIRST_DATA_ROW, EXCEL_FIRST_DATA_ROW + len(body))

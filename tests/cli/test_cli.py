@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import AS_OF, write_book
 
 
@@ -86,7 +84,11 @@ def test_validate_json_shape_and_exit_codes(tmp_path, sheets):
     assert report["errors"] == 1 and report["warnings"] == 0
     finding = report["findings"][0]
     assert {k: finding[k] for k in ("sheet", "row", "column", "value", "code", "severity")} == {
-        "sheet": "Log", "row": 4, "column": "start", "value": "yesterday", "code": "bad_date",
+        "sheet": "Log",
+        "row": 4,
+        "column": "start",
+        "value": "yesterday",
+        "code": "bad_date",
         "severity": "error",
     }
     text = sheetflow("validate", str(path), "--as-of", AS_OF)
@@ -103,10 +105,17 @@ def test_overdue_formats(tmp_path, sheets):
     assert data["as_of"] == "2024-10-09T16:00:00"
     assert data["items"] == [
         {
-            "case_id": "C2", "node": "Resolve", "assignee": "Bob",
-            "assignee_email": "bob@example.com", "manager": "Dora",
-            "manager_email": "dora@example.com", "start": "2024-10-08T10:00:00",
-            "due": "2024-10-09T10:00:00", "duration_h": 13.0, "sla_h": 8.0, "overdue_h": 5.0,
+            "case_id": "C2",
+            "node": "Resolve",
+            "assignee": "Bob",
+            "assignee_email": "bob@example.com",
+            "manager": "Dora",
+            "manager_email": "dora@example.com",
+            "start": "2024-10-08T10:00:00",
+            "due": "2024-10-09T10:00:00",
+            "duration_h": 13.0,
+            "sla_h": 8.0,
+            "overdue_h": 5.0,
         }
     ]
     csv = sheetflow("overdue", str(path), "--as-of", AS_OF, "--format", "csv")

@@ -29,15 +29,34 @@ cells = st.one_of(
     st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 1, 1)),
     st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 1, 1)),
     st.times(),
-    st.sampled_from(["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "=1/0", "=NA()", "2024-13-01",
-                     "2024-05-01 09:30", "紧急", "urgent", "是", "否", "45500.5", "1e400",
-                     "Receive", "C1", "Ann"]),
+    st.sampled_from(
+        [
+            "#N/A",
+            "#DIV/0!",
+            "#VALUE!",
+            "#REF!",
+            "=1/0",
+            "=NA()",
+            "2024-13-01",
+            "2024-05-01 09:30",
+            "紧急",
+            "urgent",
+            "是",
+            "否",
+            "45500.5",
+            "1e400",
+            "Receive",
+            "C1",
+            "Ann",
+        ]
+    ),
 )
 
 # Which sheet and which cell of the conftest workbook to overwrite with a random value.
 targets = st.tuples(
-    st.sampled_from(["Process", "Cases", "Log", "People", "Calendar", "SLA", "Exceptions",
-                     "Settings", "Rules"]),
+    st.sampled_from(
+        ["Process", "Cases", "Log", "People", "Calendar", "SLA", "Exceptions", "Settings", "Rules"]
+    ),
     st.integers(min_value=0, max_value=12),
     st.integers(min_value=0, max_value=8),
     cells,
@@ -76,8 +95,11 @@ def _excel_safe(value: object) -> object:
     return value
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(targets, min_size=1, max_size=12))
 def test_real_files_never_raise(tmp_path: Path, edits):
     edits = [(s, r, c, _excel_safe(v)) for s, r, c, v in edits]

@@ -11,8 +11,8 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from sheetflow.pipeline import compute
 from sheetflow.io.xlsx import read_workbook
+from sheetflow.pipeline import compute
 from tests.conftest import AS_OF
 
 AS_OF_TS = pd.Timestamp(AS_OF)
@@ -128,19 +128,54 @@ def test_kpis_worked_by_hand(report):
         "bottleneck_node": "Resolve",
     }
     assert k["satisfaction"] == {
-        "very_satisfied": 0, "satisfied": 1, "neutral": 0, "dissatisfied": 0,
+        "very_satisfied": 0,
+        "satisfied": 1,
+        "neutral": 0,
+        "dissatisfied": 0,
     }
     # Node time: Receive 3 x 0.5 = 1.5; Classify 0.5 + 0.5 + 2 = 3; Resolve 10 + 13 = 23;
     # total 27.5.
     assert k["nodes"] == {
-        "Receive": {"count": 3, "mean_h": 0.5, "median_h": 0.5, "p90_h": 0.5, "sla_h": 1.0,
-                    "overdue": 0, "overdue_rate": 0.0, "time_share": round(1.5 / 27.5, 4)},
-        "Classify": {"count": 3, "mean_h": 0.5, "median_h": 0.5, "p90_h": 0.5, "sla_h": 2.0,
-                     "overdue": 0, "overdue_rate": 0.0, "time_share": round(3 / 27.5, 4)},
-        "Resolve": {"count": 2, "mean_h": 10.0, "median_h": 10.0, "p90_h": 10.0, "sla_h": 16.0,
-                    "overdue": 1, "overdue_rate": 0.5, "time_share": round(23 / 27.5, 4)},
-        "Visit": {"count": 0, "mean_h": None, "median_h": None, "p90_h": None, "sla_h": 24.0,
-                  "overdue": 0, "overdue_rate": None, "time_share": 0.0},
+        "Receive": {
+            "count": 3,
+            "mean_h": 0.5,
+            "median_h": 0.5,
+            "p90_h": 0.5,
+            "sla_h": 1.0,
+            "overdue": 0,
+            "overdue_rate": 0.0,
+            "time_share": round(1.5 / 27.5, 4),
+        },
+        "Classify": {
+            "count": 3,
+            "mean_h": 0.5,
+            "median_h": 0.5,
+            "p90_h": 0.5,
+            "sla_h": 2.0,
+            "overdue": 0,
+            "overdue_rate": 0.0,
+            "time_share": round(3 / 27.5, 4),
+        },
+        "Resolve": {
+            "count": 2,
+            "mean_h": 10.0,
+            "median_h": 10.0,
+            "p90_h": 10.0,
+            "sla_h": 16.0,
+            "overdue": 1,
+            "overdue_rate": 0.5,
+            "time_share": round(23 / 27.5, 4),
+        },
+        "Visit": {
+            "count": 0,
+            "mean_h": None,
+            "median_h": None,
+            "p90_h": None,
+            "sla_h": 24.0,
+            "overdue": 0,
+            "overdue_rate": None,
+            "time_share": 0.0,
+        },
     }
 
 
@@ -150,7 +185,9 @@ def test_overdue_list_has_people_and_emails(report):
     item = items[0]
     assert (item["case_id"], item["node"], item["assignee"]) == ("C2", "Resolve", "Bob")
     assert (item["assignee_email"], item["manager"], item["manager_email"]) == (
-        "bob@example.com", "Dora", "dora@example.com",
+        "bob@example.com",
+        "Dora",
+        "dora@example.com",
     )
     assert item["overdue_h"] == pytest.approx(5.0)
 

@@ -44,16 +44,15 @@ def _drop_column(sheets, sheet: str, column: str) -> None:
 
 
 MUTATIONS = [
-    pytest.param(
-        lambda s: s.pop("Log"), [("missing_sheet", None, "error")], id="missing-sheet"
-    ),
+    pytest.param(lambda s: s.pop("Log"), [("missing_sheet", None, "error")], id="missing-sheet"),
     pytest.param(
         lambda s: _drop_column(s, "Process", "role"),
         [("missing_column", "Process!A1", "error")],
         id="missing-column",
     ),
     pytest.param(
-        lambda s: _set(s, "Log", 3, "assignee", "  "), [("required", "Log!C3", "error")],
+        lambda s: _set(s, "Log", 3, "assignee", "  "),
+        [("required", "Log!C3", "error")],
         id="required-blank",
     ),
     pytest.param(
@@ -67,7 +66,8 @@ MUTATIONS = [
         id="bad-number-not-positive",
     ),
     pytest.param(
-        lambda s: _set(s, "Process", 3, "seq", 1.5), [("bad_number", "Process!B3", "error")],
+        lambda s: _set(s, "Process", 3, "seq", 1.5),
+        [("bad_number", "Process!B3", "error")],
         id="bad-number-seq-fraction",
     ),
     pytest.param(
@@ -87,8 +87,11 @@ MUTATIONS = [
     ),
     pytest.param(
         lambda s: _set(s, "Cases", 4, "case_id", "C2"),
-        [("duplicate", "Cases!A4", "error"), ("unknown_case", "Log!A8", "error"),
-         ("unknown_case", "Log!A9", "error")],
+        [
+            ("duplicate", "Cases!A4", "error"),
+            ("unknown_case", "Log!A8", "error"),
+            ("unknown_case", "Log!A9", "error"),
+        ],
         id="duplicate-case",
     ),
     pytest.param(
@@ -107,11 +110,13 @@ MUTATIONS = [
         id="duplicate-open-log-row",
     ),
     pytest.param(
-        lambda s: _set(s, "Log", 9, "case_id", "C9"), [("unknown_case", "Log!A9", "error")],
+        lambda s: _set(s, "Log", 9, "case_id", "C9"),
+        [("unknown_case", "Log!A9", "error")],
         id="unknown-case",
     ),
     pytest.param(
-        lambda s: _set(s, "Log", 9, "node", "Escalate"), [("unknown_node", "Log!B9", "error")],
+        lambda s: _set(s, "Log", 9, "node", "Escalate"),
+        [("unknown_node", "Log!B9", "error")],
         id="unknown-node",
     ),
     pytest.param(
