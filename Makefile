@@ -29,7 +29,7 @@ demo: $(STAMP)
 	$(BIN)/python -m sheetflow.demo $(DEMO_BOOK) --as-of $(DEMO_AS_OF) --out $(DEMO_OUT)
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_refresh.py
 	$(BIN)/python benchmarks/bench_route.py
 
