@@ -70,12 +70,19 @@ def _case_routing(cases: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
     return out.where(out.notna(), None)
 
 
-def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
-    """Everything SPEC §2-§7 asks of one workbook at one instant, as a `Report`."""
+def _timed(
+    book: Workbook, as_of: pd.Timestamp
+) -> tuple[validate.Checked, pd.DataFrame, pd.DataFrame]:
+    """Validate, then time every Log row and every case."""
     checked = validate.check(book, as_of)
     cal = timing.build_calendar(checked.settings, checked.calendar)
     log_timing = timing.log_timing(checked, cal, as_of)
-    state = timing.case_state(checked, log_timing, cal, as_of)
+    return checked, log_timing, timing.case_state(checked, log_timing, cal, as_of)
+
+
+def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
+    """Everything SPEC §2-§7 asks of one workbook at one instant, as a `Report`."""
+    checked, log_timing, state = _timed(book, as_of)
     case_open = state["case_status"] == "open"
     routes = rules.route_cases(
         checked.cases,
@@ -112,10 +119,9 @@ def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
 
 def explain(book: Workbook, as_of: pd.Timestamp, case_id: str) -> list[str]:
     """The routing of one case, rule by rule, for `route --explain`."""
-    checked = validate.check(book, as_of)
-    cal = timing.build_calendar(checked.settings, checked.calendar)
-    log_timing = timing.log_timing(checked, cal, as_of)
-    state = timing.case_state(checked, log_timing, cal, as_of)
+    checked, _, state = _timed(book, as_of)
+    if case_id.strip() not in set(checked.cases["case_id"].dropna()):
+        raise UsageError(f"--explain: no case {case_id!r} in the {book.title('Cases')} sheet")
     return rules.explain_case(
         case_id,
         checked.cases,

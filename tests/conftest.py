@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import os
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 AS_OF = "2024-10-09T16:00"
 
@@ -146,3 +148,9 @@ def book_path(tmp_path: Path, sheets: dict[str, list[list[object]]]):
         return write_book(tmp_path / name, data if data is not None else sheets)
 
     return make
+
+
+# CI runs a fixed set of examples (reproducible verdicts); local runs keep exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")

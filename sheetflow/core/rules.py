@@ -953,9 +953,7 @@ def normalise_hit_policy(text: object) -> str:
     """FIRST, UNIQUE, COLLECT or RULE ORDER from a setting (DMN letters and zh names too)."""
     if is_blank(text):
         return FIRST
-    token = schema.normalise_token(text)
-    extra = {"f": FIRST, "u": UNIQUE, "c": COLLECT, "r": RULE_ORDER, "会签": COLLECT}
-    return schema.HIT_POLICY.lookup().get(token) or extra.get(token, FIRST)
+    return schema.HIT_POLICY.lookup().get(schema.normalise_token(text), FIRST)
 
 
 def select(matches: np.ndarray, policy: str) -> tuple[np.ndarray, np.ndarray]:

@@ -93,6 +93,11 @@ HIT_POLICY = Enum(
         ("首条命中", "FIRST"),
         ("唯一", "UNIQUE"),
         ("全部", "COLLECT"),
+        ("会签", "COLLECT"),
+        ("f", "FIRST"),  # the DMN letters
+        ("u", "UNIQUE"),
+        ("c", "COLLECT"),
+        ("r", "RULE ORDER"),
     ),
 )
 # Computed outputs (SPEC §2-3): log row status and case status.
@@ -304,6 +309,9 @@ SETTING_KEYS: tuple[SettingKey, ...] = (
     SettingKey("hit_policy", "命中策略", "FIRST"),
     SettingKey("language", "语言", ""),
 )
+
+# Longest limit or extension accepted (about five working years): keeps due times computable.
+MAX_HOURS = 10_000
 
 _SPACE = re.compile(r"\s+")
 

@@ -85,6 +85,12 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
             raise ValueError("not positive")
         return number
 
+    def weekend(raw: object) -> frozenset[int]:
+        days = calendar.parse_weekend(_text(raw))
+        if len(days) == 7:  # no working day left: no business clock could ever run
+            raise ValueError("every day is weekend")
+        return days
+
     def clock(raw: object) -> str:
         code = schema.CLOCK.lookup().get(schema.normalise_token(raw))
         if code is None:
@@ -106,7 +112,7 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
         ),
         weekend=value(
             "weekend",
-            lambda raw: calendar.parse_weekend(_text(raw)),
+            weekend,
             "如 周六,周日" if zh else "e.g. Sat,Sun",
         ),
         timezone=value("timezone", _text, "Asia/Shanghai"),

@@ -12,7 +12,7 @@ from sheetflow.core.calendar import (
     add_calendar_hours,
     calendar_hours,
 )
-from sheetflow.core.schema import PRIORITY
+from sheetflow.core.schema import MAX_HOURS, PRIORITY
 from sheetflow.core.settings import Settings
 from sheetflow.core.validate import Checked
 
@@ -45,10 +45,23 @@ def clock_hours(
 def clock_due(
     cal: WorkCalendar, start: pd.Series, hours: np.ndarray, business: np.ndarray
 ) -> np.ndarray:
-    due = add_calendar_hours(start.to_numpy(), hours)
-    if business.any():
-        due = due.copy()
-        due[business] = cal.add_business_hours(start.to_numpy()[business], hours[business])
+    """When each row's clock reaches `hours`; NaT where a limit is missing or out of range."""
+    begin = start.to_numpy(dtype="datetime64[ns]")
+    due = np.full(len(begin), np.datetime64("NaT"), dtype="datetime64[ns]")
+    # validation bounds limits; this keeps a due time inside what datetime64 can hold
+    ok = (
+        np.isfinite(hours)
+        & (hours >= 0)
+        & (hours <= MAX_HOURS * 2)
+        & ~np.isnat(begin)
+        & (begin < np.datetime64("2200-01-01"))
+    )
+    calendar = ok & ~business
+    if calendar.any():
+        due[calendar] = add_calendar_hours(begin[calendar], hours[calendar])
+    working = ok & business
+    if working.any():
+        due[working] = cal.add_business_hours(begin[working], hours[working])
     return due
 
 

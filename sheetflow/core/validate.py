@@ -113,6 +113,23 @@ def _range_check(
     return values.where(~bad)
 
 
+def _bounded(
+    findings: Findings,
+    book: Workbook,
+    sheet: str,
+    typed: pd.DataFrame,
+    column: str,
+    positive: bool,
+) -> pd.Series:
+    """Hours within (0 or above) .. MAX_HOURS; others reported as bad_number and dropped."""
+    values = typed[column]
+    low = (values <= 0) if positive else (values < 0)
+    bad = (low | (values > schema.MAX_HOURS)).to_numpy()
+    lower = "0 <" if positive else "0 ≤"
+    detail = f" ({lower} x ≤ {schema.MAX_HOURS})"
+    return _range_check(findings, sheet, column, book.frame(sheet), values, bad, detail)
+
+
 def _duplicates(
     findings: Findings, sheet: str, column: str, frame: pd.DataFrame, keys: list[str], label: str
 ) -> None:
@@ -173,10 +190,7 @@ def ancestors(edges: pd.DataFrame) -> pd.DataFrame:
 def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) -> pd.DataFrame:
     raw = book.frame("Process")
     lang = book.language
-    bad = (process["sla_hours"] <= 0).to_numpy()
-    process["sla_hours"] = _range_check(
-        findings, "Process", "sla_hours", raw, process["sla_hours"], bad, " > 0"
-    )
+    process["sla_hours"] = _bounded(findings, book, "Process", process, "sla_hours", positive=True)
     ratio = process["warn_ratio"]
     bad = ((ratio < 0) | (ratio > 1)).to_numpy()
     process["warn_ratio"] = _range_check(findings, "Process", "warn_ratio", raw, ratio, bad, " 0–1")
@@ -364,6 +378,12 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
         if book.table(name) is not None and book.table("Process") is not None:
             _check_references(findings, name, typed[name], "node", nodes, "unknown_node", options)
     exceptions = typed["Exceptions"]
+    if book.table("SLA") is not None:
+        typed["SLA"]["sla_hours"] = _bounded(findings, book, "SLA", typed["SLA"], "sla_hours", True)
+    if book.table("Exceptions") is not None:
+        exceptions["extend_hours"] = _bounded(
+            findings, book, "Exceptions", exceptions, "extend_hours", positive=False
+        )
     if book.table("Exceptions") is not None and book.table("Cases") is not None:
         _check_references(
             findings, "Exceptions", exceptions, "case_id", cases["case_id"].dropna(), "unknown_case"

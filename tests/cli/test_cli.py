@@ -123,3 +123,43 @@ def test_overdue_formats(tmp_path, sheets):
     assert csv.stdout.splitlines()[1].startswith("C2,Resolve,Bob,bob@example.com,Dora")
     text = sheetflow("overdue", str(path), "--as-of", AS_OF)
     assert "C2" in text.stdout and "over by 5.0h" in text.stdout
+
+
+def test_route_json_and_explain(tmp_path, sheets):
+    path = write_book(tmp_path / "book.xlsx", sheets)
+    result = sheetflow("route", str(path), "--as-of", AS_OF, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["as_of"] == "2024-10-09T16:00:00"
+    # C1 800 -> R1 Agent, same department Sales -> Ann; C2 6000 -> R2 Manager in Sales -> Dora,
+    # away 8-10 Oct -> deputy Eve; C3 60000 -> R2 Manager in Service -> Eve.
+    assert data["routes"] == [
+        {
+            "case_id": "C1",
+            "approver_role": "Agent",
+            "approver": "Ann",
+            "delegated_from": None,
+            "rule": "R1",
+        },
+        {
+            "case_id": "C2",
+            "approver_role": "Manager",
+            "approver": "Eve",
+            "delegated_from": "Dora",
+            "rule": "R2",
+        },
+        {
+            "case_id": "C3",
+            "approver_role": "Manager",
+            "approver": "Eve",
+            "delegated_from": None,
+            "rule": "R2",
+        },
+    ]
+    explain = sheetflow("route", str(path), "--as-of", AS_OF, "--explain", "C2")
+    assert explain.returncode == 0, explain.stderr
+    assert ">= 5000 on 6000 -> passed" in explain.stdout
+    assert "Dora -> Eve" in explain.stdout
+    assert_one_line_error(
+        sheetflow("route", str(path), "--as-of", AS_OF, "--explain", "C9"), 2, "no case 'C9'"
+    )

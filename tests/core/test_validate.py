@@ -81,6 +81,21 @@ MUTATIONS = [
         id="bad-value-enum",
     ),
     pytest.param(
+        lambda s: _set(s, "SLA", 2, "sla_hours", 2_081_919),
+        [("bad_number", "SLA!C2", "error")],
+        id="bad-number-limit-beyond-any-calendar",
+    ),
+    pytest.param(
+        lambda s: _set(s, "Exceptions", 2, "extend_hours", -8),
+        [("bad_number", "Exceptions!C2", "error")],
+        id="bad-number-negative-extension",
+    ),
+    pytest.param(
+        lambda s: s["Settings"].append(["weekend", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"]),
+        [("bad_value", "Settings!B3", "error")],
+        id="bad-value-no-working-day",
+    ),
+    pytest.param(
         lambda s: _set(s, "Settings", 2, "value", "soon"),
         [("bad_value", "Settings!B2", "error")],
         id="bad-value-setting",
