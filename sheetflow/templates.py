@@ -156,19 +156,22 @@ def _settings_rows(
 
 
 # ----------------------------------------------------------------------------------------------
-# Complaints: receive -> classify (0.5 h) -> assign -> resolution plan (48 h) -> feedback ->
-# follow-up call (24 h, calendar clock, not required). Hit policy FIRST.
+# Complaints: receive -> classify (0.5 h) -> assign -> resolution plan (48 h) || compensation
+# review (8 h, not required; same `after` as the plan, so the two run in parallel) -> feedback
+# (after the plan only) -> follow-up call (24 h, calendar clock, not required). Hit policy FIRST.
 
 RECEIVE = Text("投诉接收", "Receive complaint")
 CLASSIFY = Text("分类分级", "Classify and grade")
 ASSIGN = Text("责任部门分配", "Assign department")
 PLAN = Text("处理方案制定", "Resolution plan")
+COMPENSATION = Text("赔付审核", "Compensation review")
 FEEDBACK = Text("结果反馈", "Feedback to customer")
 VISIT = Text("客户回访", "Follow-up call")
 
 AGENT = Text("客服专员", "Service agent")
 SUPERVISOR = Text("客服主管", "Service supervisor")
 SPECIALIST = Text("部门专员", "Department specialist")
+FINANCE_SPECIALIST = Text("财务专员", "Finance specialist")
 MANAGER = Text("经理", "Manager")
 DEPUTY_MANAGER = Text("副经理", "Deputy manager")
 DIRECTOR = Text("总监", "Director")
@@ -178,6 +181,7 @@ SERVICE = Text("客服部", "Customer service")
 LOGISTICS = Text("物流部", "Logistics")
 QUALITY = Text("质量部", "Quality")
 AFTER_SALES = Text("售后部", "After-sales")
+FINANCE_TEAM = Text("财务部", "Finance")
 
 ZHANG_WEI = Text("张伟", "Zhang Wei")
 LI_NA = Text("李娜", "Li Na")
@@ -192,6 +196,7 @@ ZHENG_JIE = Text("郑洁", "Zheng Jie")
 FENG_TAO = Text("冯涛", "Feng Tao")
 SUN_LI = Text("孙丽", "Sun Li")
 MA_JUN = Text("马骏", "Ma Jun")
+XU_QING = Text("许晴", "Xu Qing")
 
 PHONE = Text("电话", "Phone")
 ONLINE = Text("在线客服", "Online chat")
@@ -208,9 +213,13 @@ _COMPLAINTS_PROCESS = (
     (RECEIVE, 1, AGENT, 1, "business", "yes", None, None),
     (CLASSIFY, 2, AGENT, 0.5, "business", "yes", _after(RECEIVE), None),
     (ASSIGN, 3, SUPERVISOR, 2, "business", "yes", _after(CLASSIFY), None),
+    # the resolution plan and the compensation review have the same predecessor: they run in
+    # parallel; feedback waits for the plan only (its explicit `after` keeps it so, where the
+    # default, the previous seq, would be the compensation review)
     (PLAN, 4, SPECIALIST, 48, "business", "yes", _after(ASSIGN), None),
-    (FEEDBACK, 5, AGENT, 4, "business", "yes", _after(PLAN), None),
-    (VISIT, 6, AGENT, 24, "calendar", "no", _after(FEEDBACK), None),
+    (COMPENSATION, 5, FINANCE_SPECIALIST, 8, "business", "no", _after(ASSIGN), None),
+    (FEEDBACK, 6, AGENT, 4, "business", "yes", _after(PLAN), None),
+    (VISIT, 7, AGENT, 24, "calendar", "no", _after(FEEDBACK), None),
 )
 
 # case_id, opened_at, title, type, channel, priority, amount, department, satisfaction
@@ -307,13 +316,16 @@ _COMPLAINTS_LOG = (
     ("CP-005", PLAN, CHEN_JING, _at("10-08 10:20"), _at("10-08 15:20"), None),  # B 4
     ("CP-005", FEEDBACK, LI_NA, _at("10-08 15:30"), _at("10-08 16:00"), None),
     ("CP-005", VISIT, WANG_FANG, _at("10-09 09:30"), _at("10-09 09:45"), None),
-    # CP-006 (critical) closed on time: C 09-26 09:00 -> 09-27 10:30 = 25.5 h
+    # CP-006 (critical) closed on time: C 09-26 09:00 -> 09-27 10:30 = 25.5 h; compensation paid
     ("CP-006", RECEIVE, ZHANG_WEI, _at("09-26 09:00"), _at("09-26 09:20"), None),
     ("CP-006", CLASSIFY, ZHANG_WEI, _at("09-26 09:20"), _at("09-26 09:40"), None),
     ("CP-006", ASSIGN, LIU_YANG, _at("09-26 09:40"), _at("09-26 10:00"), None),
     # critical: SLA sheet 8; B 2 + 4 = 6 <= 8
     ("CP-006", PLAN, YANG_FAN, _at("09-26 10:00"), _at("09-26 17:00"),
      Text("整批召回更换", "Recalled and replaced the batch")),
+    # in parallel with the plan (both after the assignment); B 2 + 3 = 5 <= 8 -> done
+    ("CP-006", COMPENSATION, XU_QING, _at("09-26 10:00"), _at("09-26 16:00"),
+     Text("按合同赔付客户损失", "Compensated the customer as the contract says")),
     # critical: SLA sheet 1; B 0.75 <= 1
     ("CP-006", FEEDBACK, ZHANG_WEI, _at("09-26 17:00"), _at("09-26 17:45"), None),
     ("CP-006", VISIT, LI_NA, _at("09-27 10:00"), _at("09-27 10:30"), None),
@@ -337,13 +349,17 @@ _COMPLAINTS_LOG = (
     # urgent 24 (the rejected exception does not count); B 09-29 4 + 09-30 8 + 10-08 8 + 10-09 6
     # = 26 > 24 -> overdue 2.0; due 10-09 14:00
     ("CP-009", PLAN, YANG_FAN, _at("09-29 14:00"), _N, None),
-    # CP-010 open, overdue (its pending exception must not count)
+    # CP-010 open, overdue on both parallel nodes (its pending exception must not count)
     ("CP-010", RECEIVE, WANG_FANG, _at("09-24 16:00"), _at("09-24 16:30"), None),
     ("CP-010", CLASSIFY, WANG_FANG, _at("09-24 16:30"), _at("09-24 16:50"), None),
     ("CP-010", ASSIGN, LIU_YANG, _at("09-24 16:50"), _at("09-24 17:30"), None),
     # B 09-25 8 + 09-26 8 + 09-27 8 + 09-29 8 + 09-30 8 + 10-08 8 + 10-09 6 = 54 > 48
     # -> overdue 6.0; due 10-08 18:00. (Counting the pending +16: 54 < 64 -> at_risk: wrong.)
     ("CP-010", PLAN, HUANG_LEI, _at("09-25 09:00"), _N, None),
+    # in parallel with the plan: B 10-08 5 + 10-09 6 = 11 > 8 -> overdue 3.0; due 10-09 12:00
+    # (the pending exception is for the plan, not this node)
+    ("CP-010", COMPENSATION, XU_QING, _at("10-08 13:00"), _N,
+     Text("核算退款利息", "Working out interest on the late refund")),
     # CP-011 open, on_track thanks to an approved exception
     ("CP-011", RECEIVE, LI_NA, _at("09-24 09:30"), _at("09-24 10:00"), None),
     ("CP-011", CLASSIFY, LI_NA, _at("09-24 10:00"), _at("09-24 10:20"), None),
@@ -365,7 +381,7 @@ _COMPLAINTS_LOG = (
     # critical 1: B 14:00 -> 16:00 = 2 > 1 -> overdue 1.0; due 10-09 15:00
     ("CP-013", FEEDBACK, WANG_FANG, _at("10-09 14:00"), _N,
      Text("客户电话未接通", "Customer not answering the phone")),
-    # CP-014 open, on_track; received just before the holiday
+    # CP-014 open, on_track on both parallel nodes; received just before the holiday
     # B 09-30 0.5 + 10-08 0.5 = 1.0 <= 1 -> done, exactly at the limit (C 184 h)
     ("CP-014", RECEIVE, LI_NA, _at("09-30 17:30"), _at("10-08 09:30"),
      Text("节前最后半小时受理", "Came in just before the holiday")),
@@ -373,6 +389,10 @@ _COMPLAINTS_LOG = (
     ("CP-014", CLASSIFY, LI_NA, _at("10-08 09:30"), _at("10-08 10:30"), None),
     ("CP-014", ASSIGN, LIU_YANG, _at("10-08 10:30"), _at("10-08 11:00"), None),
     ("CP-014", PLAN, HUANG_LEI, _at("10-08 11:00"), _N, None),  # B 1 + 5 + 6 = 12 / 48
+    # in parallel with the plan, both open: current_node "Resolution plan, Compensation review";
+    # B 13:00 -> 16:00 = 3 / 8; 3 < 6.4 -> on_track
+    ("CP-014", COMPENSATION, XU_QING, _at("10-09 13:00"), _N,
+     Text("核对团购赔付金额", "Checking the payout for the group order")),
     # CP-015 open, overdue at the assignment step
     ("CP-015", RECEIVE, ZHANG_WEI, _at("10-08 14:00"), _at("10-08 14:30"), None),
     ("CP-015", CLASSIFY, ZHANG_WEI, _at("10-08 14:30"), _at("10-08 14:50"), None),
@@ -400,6 +420,7 @@ _COMPLAINTS_PEOPLE = (
     (CHEN_JING, SPECIALIST, ZHOU_QIANG, None, None, None, LOGISTICS),
     (YANG_FAN, SPECIALIST, ZHENG_JIE, None, None, None, QUALITY),
     (HUANG_LEI, SPECIALIST, FENG_TAO, None, None, None, AFTER_SALES),
+    (XU_QING, FINANCE_SPECIALIST, SUN_LI, None, None, None, FINANCE_TEAM),
     # On leave over the as-of date: approvals routed to him go to his deputy Wu Gang.
     (ZHOU_QIANG, MANAGER, SUN_LI, WU_GANG, _day("10-08"), _day("10-11"), LOGISTICS),
     (WU_GANG, DEPUTY_MANAGER, ZHOU_QIANG, None, None, None, LOGISTICS),
@@ -957,9 +978,11 @@ _DATA: dict[str, _Data] = {
         title=Text("投诉处理流程", "Complaint handling"),
         summary=Text(
             "示例流程：投诉接收 → 分类分级（0.5 小时）→ 责任部门分配 → 处理方案制定（48 工作小时）"
-            " → 结果反馈 → 客户回访（24 自然小时，非必经）。",
+            " 与 赔付审核（8 工作小时，非必经）并行 → 结果反馈（在处理方案之后）"
+            " → 客户回访（24 自然小时，非必经）。",
             "Example process: receive complaint -> classify (0.5 h) -> assign department -> "
-            "resolution plan (48 business hours) -> feedback -> follow-up call (24 calendar "
+            "resolution plan (48 business hours) and compensation review (8 business hours, "
+            "optional) in parallel -> feedback (after the plan) -> follow-up call (24 calendar "
             "hours, optional).",
         ),
         process=_COMPLAINTS_PROCESS,

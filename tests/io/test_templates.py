@@ -229,7 +229,8 @@ def test_libreoffice_converts_a_template(tmp_path: Path) -> None:
 
 # fmt: off
 # Hand-worked (see the comments in sheetflow/templates.py) at 2024-10-09 16:00: each case is
-# "closed on time" / "closed late", or the status of its open log rows.
+# "closed on time" / "closed late", or the status of its open log rows (where parallel nodes
+# run, e.g. CP-010 and CP-014, every open row of the case has that status).
 EXPECTED_CASES = {
     "complaints": {
         "CP-001": "closed late", "CP-002": "closed on time", "CP-003": "closed late",
@@ -256,7 +257,8 @@ EXPECTED_CASES = {
 EXPECTED_OVERDUE = {
     "complaints": {
         ("CP-009", "Resolution plan"): 2.0, ("CP-010", "Resolution plan"): 6.0,
-        ("CP-013", "Feedback to customer"): 1.0, ("CP-015", "Assign department"): 7.17,
+        ("CP-010", "Compensation review"): 3.0, ("CP-013", "Feedback to customer"): 1.0,
+        ("CP-015", "Assign department"): 7.17,
     },
     "purchase": {
         ("PR-010", "Director approval"): 12.0, ("PR-011", "Manager approval"): 12.5,
@@ -354,9 +356,52 @@ def test_examples_exercise_every_feature(template: str) -> None:
     assert {row["assignee"] for row in log} <= names
     starts = sorted(row["start"].date().isoformat() for row in log)
     assert starts[0] < "2024-10-01" and starts[-1] > "2024-10-07"
-    if template != "complaints":  # the complaints process of the brief is a straight line
-        afters = [p["after"] for p in process if p["after"]]
-        assert len(afters) > len(set(afters)), "no parallel nodes"
+    afters = [p["after"] for p in process if p["after"]]
+    assert len(afters) > len(set(afters)), "no parallel nodes"
+
+
+# Hand-worked: the complaints cases running the resolution plan and the compensation review at once
+# (current_node at 2024-10-09 16:00, nodes in seq order).
+EXPECTED_PARALLEL_COMPLAINTS = {
+    "CP-010": "Resolution plan, Compensation review",
+    "CP-014": "Resolution plan, Compensation review",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_complaints_run_parallel_nodes(lang: str) -> None:
+    """Two nodes share their predecessors, and at the example as_of one case runs both."""
+    pipeline = pytest.importorskip("sheetflow.pipeline")
+    from sheetflow.core.validate import process_edges
+    from sheetflow.io.xlsx import read_workbook
+
+    book = read_workbook(COMMITTED / committed_name("complaints", lang))
+    report = pipeline.compute(book, pipeline.parse_as_of(EXAMPLE_AS_OF_TEXT))
+    assert [(f.code, f.cell) for f in report.findings] == []
+
+    edges = process_edges(book.frame("Process"))
+    preds = edges.groupby("node")["pred"].agg(lambda p: tuple(sorted(p)))
+    siblings = preds.groupby(preds).apply(lambda g: sorted(g.index)).tolist()
+    parallel = [nodes for nodes in siblings if len(nodes) > 1]
+    english = {  # node name in the book's language -> English
+        here[0]: en[0]
+        for here, en in zip(
+            build_template("complaints", lang).sheets[0].rows,
+            build_template("complaints", schema.EN).sheets[0].rows,
+            strict=True,
+        )
+    }
+    assert [sorted(english[n] for n in nodes) for nodes in parallel] == [
+        ["Compensation review", "Resolution plan"]
+    ]
+
+    cases = book.frame("Cases").join(report.cases)
+    running = {
+        rec["case_id"]: ", ".join(english[n.strip()] for n in rec["current_node"].split(","))
+        for _, rec in cases.iterrows()
+        if isinstance(rec["current_node"], str) and "," in rec["current_node"]
+    }
+    assert running == EXPECTED_PARALLEL_COMPLAINTS
 
 
 def _closed(template: str) -> set[str]:
