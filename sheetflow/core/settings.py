@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetflow.core import calendar, schema
 from sheetflow.core.findings import Findings
-from sheetflow.core.workbook import Workbook, is_blank
+from sheetflow.core.workbook import Workbook, is_blank, language_code
 
 DEFAULTS = {key.name: key.default for key in schema.SETTING_KEYS}
 
@@ -91,6 +92,19 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
             raise ValueError("every day is weekend")
         return days
 
+    def zone(raw: object) -> str:
+        name = _text(raw)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(name) from exc
+        return name
+
+    if "language" in rows:
+        row, raw = rows["language"]
+        if not is_blank(raw) and language_code(raw) is None:
+            findings.add("Settings", row, "value", raw, "bad_value", "en, zh")
+
     def clock(raw: object) -> str:
         code = schema.CLOCK.lookup().get(schema.normalise_token(raw))
         if code is None:
@@ -115,7 +129,7 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
             weekend,
             "如 周六,周日" if zh else "e.g. Sat,Sun",
         ),
-        timezone=value("timezone", _text, "Asia/Shanghai"),
+        timezone=value("timezone", zone, "Asia/Shanghai, Europe/Berlin…"),
         warn_ratio=value("warn_ratio", ratio, "0 – 1"),
         case_sla_hours=value("case_sla_hours", positive, "> 0"),
         case_clock=value("case_clock", clock, "工作时间, 自然时间" if zh else "business, calendar"),

@@ -146,15 +146,23 @@ def _settings(table: Table | None) -> dict[str, object]:
     return found
 
 
+def language_code(value: object) -> str | None:
+    """en / zh from a Settings `language` cell (en, English, 英文, zh, 中文, cn...), else None."""
+    if is_blank(value):
+        return None
+    code = schema.normalise_token(value)
+    if code in ("zh", "cn", "zh_cn", "中文", "chinese"):
+        return schema.ZH
+    if code in ("en", "english", "英文"):
+        return schema.EN
+    return None
+
+
 def detect_language(tables: Mapping[str, Table], settings_raw: Mapping[str, object]) -> str:
     """Settings `language` if valid, else the language of the Process sheet's name."""
-    wanted = settings_raw.get("language")
-    if not is_blank(wanted):
-        code = schema.normalise_token(wanted)
-        if code in ("zh", "cn", "zh_cn", "中文", "chinese"):
-            return schema.ZH
-        if code in ("en", "english", "英文"):
-            return schema.EN
+    wanted = language_code(settings_raw.get("language"))
+    if wanted is not None:
+        return wanted
     for name in ("Process", "Cases", "Log"):
         table = tables.get(name)
         if table is not None:

@@ -96,6 +96,16 @@ MUTATIONS = [
         id="bad-value-no-working-day",
     ),
     pytest.param(
+        lambda s: s["Settings"].append(["timezone", "Asia/Shangai"]),
+        [("bad_value", "Settings!B3", "error")],
+        id="bad-value-timezone",
+    ),
+    pytest.param(
+        lambda s: s["Settings"].append(["language", "fr"]),
+        [("bad_value", "Settings!B3", "error")],
+        id="bad-value-language",
+    ),
+    pytest.param(
         lambda s: _set(s, "Settings", 2, "value", "soon"),
         [("bad_value", "Settings!B2", "error")],
         id="bad-value-setting",
