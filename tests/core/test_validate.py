@@ -10,13 +10,15 @@ import pytest
 from sheetflow.core import schema
 from sheetflow.core.validate import check
 from sheetflow.io.xlsx import read_workbook
+from sheetflow.pipeline import compute
 from tests.conftest import AS_OF
 
 AS_OF_TS = pd.Timestamp(AS_OF)
 
 
 def findings_of(path) -> list:
-    return check(read_workbook(path), AS_OF_TS).findings.sorted()
+    """What `sheetflow validate` reports: the checks plus the routing ones (no_rule, overlaps)."""
+    return compute(read_workbook(path), AS_OF_TS).findings
 
 
 def codes(findings) -> list[tuple[str, str | None, str]]:
@@ -168,6 +170,19 @@ MUTATIONS = [
         lambda s: s["Log"].pop(2),
         [("skipped_required", "Cases!A2", "error")],
         id="skipped-required",
+    ),
+    pytest.param(
+        lambda s: _set(s, "Rules", 3, "amount", "[5000..50000]"),
+        [("no_rule", "Cases!A4", "error")],  # C3's 60,000 matches no rule
+        id="no-rule",
+    ),
+    pytest.param(
+        lambda s: (
+            s["Settings"].append(["hit_policy", "UNIQUE"]),
+            _set(s, "Rules", 3, "amount", ">= 500"),
+        ),
+        [("overlapping_rules", None, "error")],  # 800 matches both R1 and R2
+        id="overlapping-rules",
     ),
     pytest.param(
         lambda s: (
