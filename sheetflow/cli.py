@@ -28,7 +28,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad option in one line and exit code 2 (SPEC §8)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("sheetflow").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def read_book(spec: str) -> Workbook:
@@ -256,7 +257,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sheetflow", description=__doc__)
+    parser = _Parser(
+        prog="sheetflow",
+        description="Validate, time, route and summarise process workbooks (.xlsx/.xlsm).",
+        epilog="Exit codes: 0 ok, 1 the workbook has validation errors, 2 could not run.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     init = sub.add_parser("init", help="write a standard workbook with example data")
