@@ -20,7 +20,8 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1207,6 +1208,171 @@ class _Column:
     style: StyleArray | None
 
 
+# Pieces of a big sheet are scanned one at a time, so that no list of every match is held. A
+# piece ends just after a '>': none of the cell patterns has a '>' but as its last character,
+# so no match crosses the cut.
+_PIECE = 1 << 22
+_ROW_BATCH = 4096  # rows whose computed cells are looked up together
+_FLUSH = 1 << 20  # bytes gathered before a write into the zip entry
+_CELL_BOUND = 100  # bytes a computed cell takes at most, besides its text (5 bytes a character)
+
+
+def _pieces(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of consecutive pieces of data[start:end], each cut just after a '>'."""
+    while start < end:
+        cut = data.find(b">", start + _PIECE, end) if start + _PIECE < end else -1
+        cut = end if cut < 0 else cut + 1
+        yield start, cut
+        start = cut
+
+
+def _count(pattern: re.Pattern[bytes], data: bytes, start: int, end: int) -> int:
+    """len(pattern.findall(data[start:end])), piece by piece."""
+    return sum(len(pattern.findall(data, a, b)) for a, b in _pieces(data, start, end))
+
+
+@dataclass
+class _Rows:
+    """The rows of a sheet's XML: one buffer and offsets, not a bytes object per row.
+
+    numbers: each row's number, in the order of the file.
+    spans: per row, start and end in `data` of its tag's attributes and of its content
+        (-1, -1 for `<row .../>`).
+    start, end: where the rows are in `data`; skip: (start, end) of rows left out (the header).
+    clean: drop the `_ROW_DROP` attributes from a row tag when copying it.
+    """
+
+    data: bytes = b""
+    numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.int64))
+    start: int = 0
+    end: int = 0
+    skip: list[tuple[int, int]] = field(default_factory=list)
+    clean: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        data: bytes,
+        found: array,
+        start: int,
+        end: int,
+        skip: list[tuple[int, int]],
+        clean: bool,
+    ) -> _Rows:
+        """found: number, attributes start and end, content start and end of each row."""
+        if not found:
+            return cls(data, start=start, end=end, skip=skip, clean=clean)
+        table = np.frombuffer(found, dtype=np.int64).reshape(-1, 5)
+        return cls(data, table[:, 0], table[:, 1:], start, end, skip, clean)
+
+    @classmethod
+    def scan(cls, data: bytes, start: int, end: int) -> _Rows:
+        """Every row of data[start:end], as openpyxl writes them (tags copied as they are)."""
+        found = array("q")
+        for match in _ROW.finditer(data, start, end):
+            number = int(_ROW_NUMBER.search(match.group(1)).group(1))
+            found.extend((number, match.start(1), match.end(1), match.start(2), match.end(2)))
+        return cls.build(data, found, start, end, [], clean=False)
+
+    def whole(self, index: int) -> bytes:
+        """The XML of one row as it stands in `data`."""
+        a0, a1, i0, i1 = self.spans[index].tolist()
+        if i0 < 0:
+            return b"<row" + self.data[a0:a1] + b"/>"
+        return b"<row" + self.data[a0:a1] + b">" + self.data[i0:i1] + b"</row>"
+
+
+@dataclass
+class _Cells:
+    """The computed cells of one sheet, in row then column order; their XML is made when written.
+
+    rows, which, index: per cell its row, its `_SheetRows.pending` column and its position in
+    that column's values. repeats: some row has two cells in one column.
+    """
+
+    rows: np.ndarray
+    which: np.ndarray
+    index: np.ndarray
+    columns: list[int]
+    letters: list[str]
+    styles: list[str]
+    values: list[list[object]]
+    epoch: dt.datetime
+    repeats: bool
+    size: int  # bytes their XML takes at most
+
+    @classmethod
+    def of(cls, pending: list[_Column], wb: openpyxl.Workbook) -> _Cells:
+        """The cells of the columns, with the style ids as saved."""
+        order = sorted({p.column for p in pending})
+        rank = {column: i for i, column in enumerate(order)}
+        width = max(len(order), 1)
+        keys: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        which: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+        index: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+        numbers: dict[int, np.ndarray] = {}  # the columns of a sheet share their rows list
+        styles: list[str] = []
+        size = 0
+        for j, p in enumerate(pending):
+            if len(p.rows) != len(p.values):
+                raise ValueError(f"column {p.column}: {len(p.rows)} rows, {len(p.values)} values")
+            style = wb._cell_styles.add(p.style) if p.style is not None else 0
+            styles.append(f' s="{style}"' if style else "")
+            rows = numbers.get(id(p.rows))
+            if rows is None:
+                rows = numbers[id(p.rows)] = np.asarray(p.rows, dtype=np.int64)
+            filled = np.fromiter((v is not None for v in p.values), dtype=bool, count=len(p.values))
+            at = np.flatnonzero(filled)
+            keys.append(rows[at] * width + rank[p.column])
+            which.append(np.full(len(at), j, dtype=np.int32))
+            index.append(at.astype(np.int32))
+            text = sum(len(v) for v in p.values if isinstance(v, str))
+            size += _CELL_BOUND * len(at) + 5 * text
+        key = np.concatenate(keys)
+        # stable: cells of one row and column keep the order they were given in
+        order_by = np.argsort(key, kind="stable")
+        key = key[order_by]
+        repeats = bool(len(key) > 1 and (key[1:] == key[:-1]).any())
+        return cls(
+            rows=key // width,
+            which=np.concatenate(which)[order_by],
+            index=np.concatenate(index)[order_by],
+            columns=[p.column for p in pending],
+            letters=[get_column_letter(p.column) for p in pending],
+            styles=styles,
+            values=[p.values for p in pending],
+            epoch=wb.epoch,
+            repeats=repeats,
+            size=size,
+        )
+
+    def of_rows(self, numbers: np.ndarray) -> Iterator[list[tuple[int, str]]]:
+        """Per row of `numbers`: [(column, cell XML)] in column order."""
+        lo = np.searchsorted(self.rows, numbers, "left")
+        counts = np.searchsorted(self.rows, numbers, "right") - lo
+        total = int(counts.sum())
+        take = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
+        which = self.which[take].tolist()
+        index = self.index[take].tolist()
+        columns, letters, styles, values = self.columns, self.letters, self.styles, self.values
+        epoch = self.epoch
+        k = 0
+        for number, count in zip(numbers.tolist(), counts.tolist(), strict=True):
+            news: list[tuple[int, str]] = []
+            for _ in range(count):
+                j = which[k]
+                value = values[j][index[k]]
+                k += 1
+                kind = type(value)
+                if kind is float or kind is int:  # the bulk: hours, counts
+                    xml = f'<c r="{letters[j]}{number}"{styles[j]}><v>{value!r}</v></c>'
+                else:
+                    xml = _cell_xml(f"{letters[j]}{number}", styles[j], value, epoch)
+                news.append((columns[j], xml))
+            yield news
+
+
 @dataclass
 class _SheetRows:
     """The data rows of one sheet as XML, and the computed cells to merge into them.
@@ -1219,7 +1385,7 @@ class _SheetRows:
     title: str
     part: str | None = None
     stub: bytes = b""  # the sheet's XML with only its header row
-    rows: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)
+    rows: _Rows = field(default_factory=_Rows)
     max_column: int = 1  # rightmost column of the original sheet
     pending: list[_Column] = field(default_factory=list)
     columns: set[int] = field(default_factory=set)  # computed columns of a user sheet
@@ -1241,22 +1407,25 @@ class _SheetRows:
         close = xml.find(b"</sheetData>", found.end())
         if close < 0:
             return None
-        body = xml[found.end() : close]
-        if len(_CELL_TAG.findall(body)) != len(_CELL_START.findall(body)):
+        data, start, end = xml, found.end(), close  # the rows stay in `xml`: no copy
+        if _count(_CELL_TAG, data, start, end) != _count(_CELL_START, data, start, end):
             return None  # a cell without its reference
-        if _PREFIXED_ELEMENT.search(body) or _PREFIXED_ATTRIBUTE.search(body):
+        if _PREFIXED_ELEMENT.search(data, start, end) or _PREFIXED_ATTRIBUTE.search(
+            data, start, end
+        ):
             return None  # a prefix our output would not declare (row tags are cleaned below)
-        if _CELL_METADATA.search(body):
-            body = _CELL_METADATA.sub(b"", body)
-        rows: list[tuple[int, bytes, bytes | None]] = []
+        if _CELL_METADATA.search(data, start, end):
+            data = _CELL_METADATA.sub(b"", data[start:end])
+            start, end = 0, len(data)
+        rows = array("q")  # number, attributes start and end, content start and end
         header = b""
-        position = 0
-        for match in _ROW.finditer(body):
-            if body[position : match.start()].strip():
+        skip: list[tuple[int, int]] = []
+        position = start
+        for match in _ROW.finditer(data, start, end):
+            if data[position : match.start()].strip():
                 return None  # something other than rows in sheetData
             position = match.end()
-            attrs, inner = match.group(1), match.group(2)
-            number = _ROW_NUMBER.search(attrs)
+            number = _ROW_NUMBER.search(match.group(1))
             if number is None:
                 return None
             row = int(number.group(1))
@@ -1264,25 +1433,33 @@ class _SheetRows:
                 header = match.group(0)
                 if _LINKED_FORMULA.search(header):
                     return None
+                skip.append((match.start(), match.end()))
                 continue
-            rows.append((row, _ROW_DROP.sub(b"", attrs), inner))
-        if body[position:].strip():
+            rows.extend((row, match.start(1), match.end(1), match.start(2), match.end(2)))
+        if data[position:end].strip():
             return None
         if dimension is not None:
             last = dimension.group(1).split(b":")[-1].rstrip(b"0123456789").lstrip(b"$")
             max_column = _column_index(last) if last else 1
         else:
-            max_column = max(map(_column_index, _CELL_START.findall(body)), default=1)
+            letters: set[bytes] = set()
+            for a, b in _pieces(xml, found.end(), close):
+                letters.update(_CELL_START.findall(xml, a, b))
+            max_column = max(map(_column_index, letters), default=1)
         stub = xml[: found.end()] + header + xml[close:]
-        return cls(title, part, stub, rows, max_column)
+        table = _Rows.build(data, rows, start, end, skip, clean=True)
+        return cls(title, part, stub, table, max_column)
 
     @functools.cached_property
     def used(self) -> set[int]:
         """Columns holding a value in some data row (asked only of Log and Cases)."""
+        rows = self.rows
         found: set[bytes] = set()
-        for _, _, inner in self.rows:
-            if inner:
-                found.update(_FILLED_CELL.findall(inner))
+        position = rows.start
+        for skip_start, skip_end in [*rows.skip, (rows.end, rows.end)]:
+            for a, b in _pieces(rows.data, position, skip_start):
+                found.update(_FILLED_CELL.findall(rows.data, a, b))
+            position = skip_end
         return {_column_index(letters) for letters in found}
 
     def add_column(
@@ -1290,77 +1467,88 @@ class _SheetRows:
     ) -> None:
         self.pending.append(_Column(column, rows, values, style))
 
-    def _new_cells(self, wb: openpyxl.Workbook) -> dict[int, list[tuple[int, bytes]]]:
-        """Row -> [(column, cell XML)] of the computed values, with the style ids as saved."""
-        cells: dict[int, list[tuple[int, bytes]]] = {}
-        epoch = wb.epoch
-        for pending in self.pending:
-            style = wb._cell_styles.add(pending.style) if pending.style is not None else 0
-            s = f' s="{style}"' if style else ""
-            letter = get_column_letter(pending.column)
-            column = pending.column
-            for row, value in zip(pending.rows, pending.values, strict=True):
-                if value is None:
-                    continue
-                kind = type(value)
-                if kind is float or kind is int:  # the bulk: hours, counts
-                    xml = f'<c r="{letter}{row}"{s}><v>{value!r}</v></c>'.encode()
-                else:
-                    xml = _cell_xml(f"{letter}{row}", s, value, epoch)
-                found = cells.get(row)
-                if found is None:
-                    cells[row] = [(column, xml)]
-                else:
-                    found.append((column, xml))
-        return cells
+    def write(self, xml: bytes, wb: openpyxl.Workbook, out: zipfile.ZipFile, name: str) -> None:
+        """Write openpyxl's XML of the sheet, with the rows and new cells put in, as `name`.
 
-    def splice(self, xml: bytes, wb: openpyxl.Workbook) -> bytes:
-        """openpyxl's XML of the sheet, with the rows and new cells put in."""
+        The sheet is streamed into the zip entry a row batch at a time: at a million rows it
+        is several hundred MB, and whole copies of it are what a refresh's memory went on.
+        """
         found = _SHEET_DATA.search(xml)
         if found is None or found.group(1):
             raise WorkbookError(f"cannot put the rows of '{self.title}' back (unexpected XML)")
         if found.group(2):
             end = found.end()
-            written: list[tuple[int, bytes, bytes | None, bytes]] = []
+            written = _Rows()
         else:
             close = xml.find(b"</sheetData>", found.end())
             end = close + len(b"</sheetData>")
-            written = [
-                (int(_ROW_NUMBER.search(m.group(1)).group(1)), m.group(1), m.group(2), m.group(0))
-                for m in _ROW.finditer(xml, found.end(), close)
-            ]
-        new_cells = self._new_cells(wb)
+            written = _Rows.scan(xml, found.end(), close)
+        cells = _Cells.of(self.pending, wb)
         if self.generated:
-            rows = [(row, attrs, inner) for row, attrs, inner, _ in written]
+            rows = written
             header = b""
             clear = None
         else:
             rows = self.rows
-            header = next((whole for row, _, _, whole in written if row == 1), b"")
+            ones = np.flatnonzero(written.numbers == 1)
+            header = written.whole(int(ones[0])) if len(ones) else b""
             clear = self.columns
-        parts: list[bytes] = [b"<sheetData>", header]
-        present = {row for row, _, _ in rows}
-        extra = iter(sorted(r for r in new_cells if r not in present and (self.generated or r > 1)))
-        next_extra = next(extra, None)
-        last_row = 1
-        for row, attrs, inner in rows:
-            while next_extra is not None and next_extra < row:
-                parts.append(_row_xml(next_extra, b' r="%d"' % next_extra, b"", new_cells))
-                next_extra = next(extra, None)
-            parts.append(_merge_row(row, attrs, inner or b"", new_cells, clear))
-            last_row = max(last_row, row)
-        while next_extra is not None:
-            parts.append(_row_xml(next_extra, b' r="%d"' % next_extra, b"", new_cells))
-            last_row = max(last_row, next_extra)
-            next_extra = next(extra, None)
-        parts.append(b"</sheetData>")
-        body = b"".join(parts)
-        out = xml[: found.start()] + body + xml[end:]
-        if self.links:
-            out = _with_links(out, found.start() + len(body), self.links)
+        # rows with new cells and no row of their own, put in before the next higher row
+        present = rows.numbers
+        extra = np.unique(cells.rows)
+        extra = extra[~np.isin(extra, present)]
+        if not self.generated:
+            extra = extra[extra > 1]
+        last_row = max(1, int(present.max(initial=1)), int(extra.max(initial=1)))
+        at = np.searchsorted(np.maximum.accumulate(present), extra, side="right")
+        sequence = np.insert(present, at, extra)
+        source = np.insert(np.arange(len(present)), at, -1)  # -1: a new row
+
         columns = {self.max_column} | self.columns | {p.column for p in self.pending}
-        dimension = f'<dimension ref="A1:{get_column_letter(max(columns))}{last_row}"/>'
-        return _DIMENSION.sub(lambda _: dimension.encode(), out, count=1)
+        dimension = f'<dimension ref="A1:{get_column_letter(max(columns))}{last_row}"/>'.encode()
+        head = xml[: found.start()]
+        tail = xml[end:]
+        if self.links:
+            tail = _with_links(tail, 0, self.links)
+        head, replaced = _DIMENSION.subn(lambda _: dimension, head, count=1)
+        if not replaced:
+            tail = _DIMENSION.sub(lambda _: dimension, tail, count=1)
+
+        bound = len(head) + len(tail) + len(header) + (rows.end - rows.start)
+        bound += cells.size + 40 * len(extra) + 64
+        # a Zip64 entry only when it may need one: some readers dislike it on a small entry
+        with out.open(name, "w", force_zip64=bound * 1.05 > zipfile.ZIP64_LIMIT) as stream:
+            buffer: list[bytes] = [head, b"<sheetData>", header]
+            size = 0
+            data, spans, clean, repeats = rows.data, rows.spans, rows.clean, cells.repeats
+            for first in range(0, len(sequence), _ROW_BATCH):
+                numbers = sequence[first : first + _ROW_BATCH]
+                sources = source[first : first + _ROW_BATCH]
+                if len(spans):
+                    places = spans[np.maximum(sources, 0)].tolist()
+                else:
+                    places = [None] * len(sources)
+                batch = zip(
+                    numbers.tolist(), sources.tolist(), places, cells.of_rows(numbers), strict=True
+                )
+                for number, index, place, news in batch:
+                    if index < 0:
+                        piece = _row_xml(b' r="%d"' % number, b"", news, repeats)
+                    else:
+                        a0, a1, i0, i1 = place
+                        attrs = data[a0:a1]
+                        if clean:
+                            attrs = _ROW_DROP.sub(b"", attrs)
+                        inner = data[i0:i1] if i0 >= 0 else b""
+                        piece = _merge_row(attrs, inner, news, clear, repeats)
+                    buffer.append(piece)
+                    size += len(piece)
+                if size >= _FLUSH:
+                    stream.write(b"".join(buffer))
+                    buffer.clear()
+                    size = 0
+            buffer += [b"</sheetData>", tail]
+            stream.write(b"".join(buffer))
 
 
 # Elements that follow <hyperlinks> in a worksheet (CT_Worksheet's order).
@@ -1384,22 +1572,26 @@ def _with_links(xml: bytes, after: int, links: list[tuple[str, str]]) -> bytes:
     return xml[:at] + f"<hyperlinks>{items}</hyperlinks>".encode() + xml[at:]
 
 
-def _cell_xml(ref: str, style: str, value: object, epoch: dt.datetime) -> bytes:
+def _cell_xml(ref: str, style: str, value: object, epoch: dt.datetime) -> str:
     if isinstance(value, str):
         space = ' xml:space="preserve"' if value != value.strip() else ""
         text = xml_escape(value)
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'.encode()
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, bool):
-        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'.encode()
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         value = to_excel(value, epoch)
-    return f'<c r="{ref}"{style}><v>{value!r}</v></c>'.encode()
+    return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
 
 
 def _row_xml(
-    row: int, attrs: bytes, inner: bytes, new_cells: dict[int, list[tuple[int, bytes]]]
+    attrs: bytes, inner: bytes, news: list[tuple[int, str]], repeats: bool = False
 ) -> bytes:
-    cells = b"".join(xml for _, xml in sorted(new_cells.get(row, ())))
+    """A row with the new cells (in column order) after its content.
+
+    repeats: some row has two new cells in one column; those go in the order of their XML.
+    """
+    cells = "".join(xml for _, xml in (sorted(news) if repeats else news)).encode()
     if not inner and not cells:
         return b"<row" + attrs + b"/>"
     return b"<row" + attrs + b">" + inner + cells + b"</row>"
@@ -1411,18 +1603,17 @@ def _column_index(letters: bytes) -> int:
 
 
 def _merge_row(
-    row: int,
     attrs: bytes,
     inner: bytes,
-    new_cells: dict[int, list[tuple[int, bytes]]],
+    news: list[tuple[int, str]],
     clear: set[int] | None,
+    repeats: bool = False,
 ) -> bytes:
-    """One row with the new cells merged in column order.
+    """One row with the new cells (in column order) merged in column order.
 
     clear: columns whose old cells all go (a user sheet's computed columns); None: a new cell
     replaces only the old cell at its own column.
     """
-    news = new_cells.get(row, ())
     drop = clear if clear is not None else {column for column, _ in news}
     starts = list(_CELL_START.finditer(inner)) if inner and drop else []
     # Cells left of the first column we write are kept as they are; only the tail is sorted out.
@@ -1431,7 +1622,7 @@ def _merge_row(
     while cut and _column_index(starts[cut - 1].group(1)) >= first:
         cut -= 1
     if cut == len(starts):
-        return _row_xml(row, attrs, inner, new_cells)  # the usual case: new cells go at the end
+        return _row_xml(attrs, inner, news, repeats)  # the usual case: new cells go at the end
     pieces: list[tuple[int, bytes]] = []
     for index in range(cut, len(starts)):
         match = starts[index]
@@ -1439,7 +1630,7 @@ def _merge_row(
         column = _column_index(match.group(1))
         if column not in drop:
             pieces.append((column, inner[match.start() : stop]))
-    pieces.extend(news)
+    pieces.extend((column, xml.encode()) for column, xml in news)
     pieces.sort(key=lambda piece: piece[0])
     content = inner[: starts[cut].start()] + b"".join(xml for _, xml in pieces)
     if not content.strip():
@@ -1522,8 +1713,9 @@ class _Splice:
                 for info in written.infolist():
                     data = written.read(info.filename)
                     if info.filename in parts:
-                        data = parts[info.filename].splice(data, wb)
-                    elif self.shared_strings is not None and info.filename == rels:
+                        parts[info.filename].write(data, wb, out, info.filename)
+                        continue
+                    if self.shared_strings is not None and info.filename == rels:
                         data = data.replace(
                             b"</Relationships>",
                             f'<Relationship Id="rIdSheetflowStrings" Type="{_SHARED_STRINGS_REL}"'
@@ -1546,7 +1738,10 @@ class _Splice:
             for rows in self.sheets.values():
                 parser = expat.ParserCreate(namespace_separator=" ")
                 try:
-                    parser.Parse(archive.read(package.sheets[rows.title]), True)
+                    with archive.open(package.sheets[rows.title]) as stream:
+                        while chunk := stream.read(_FLUSH):
+                            parser.Parse(chunk, False)
+                    parser.Parse(b"", True)
                 except expat.ExpatError as exc:
                     message = f"the written sheet '{rows.title}' is damaged ({exc})"
                     raise WorkbookError(message) from exc

@@ -1034,3 +1034,29 @@ def test_old_owned_sheets_are_not_loaded(tmp_path: Path) -> None:
     with zipfile.ZipFile(io.BytesIO(splice.stub)) as stub:
         validation = stub.read("xl/worksheets/sheet4.xml")
     assert b"<row" not in validation
+
+
+def parts_of(path: Path) -> dict[str, bytes]:
+    """Every part of a package but the save time (docProps/core.xml)."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def test_streamed_sheets_do_not_depend_on_piece_sizes(
+    book_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows are scanned in pieces and written in batches: tiny ones give the same bytes."""
+    excelify(book_path)
+    report = make_report(load_book(book_path))
+    whole = write_report(book_path, report, tmp_path / "whole.xlsx")
+    monkeypatch.setattr(xlsx_writer, "_PIECE", 3)
+    monkeypatch.setattr(xlsx_writer, "_ROW_BATCH", 2)
+    monkeypatch.setattr(xlsx_writer, "_FLUSH", 10)
+    pieces = write_report(book_path, report, tmp_path / "pieces.xlsx")
+    assert parts_of(pieces) == parts_of(whole)
+
+
+def test_small_sheets_are_not_written_as_zip64(book_path: Path, tmp_path: Path) -> None:
+    out = write_report(book_path, make_report(load_book(book_path)), tmp_path / "o.xlsx")
+    with zipfile.ZipFile(out) as z:
+        assert all(info.extract_version < 45 for info in z.infolist())  # 45: Zip64
