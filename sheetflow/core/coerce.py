@@ -42,8 +42,15 @@ def to_text(series: pd.Series) -> pd.Series:
     out = np.full(len(values), None, dtype=object)
     if is_str.any():
         out[is_str] = pd.Series(values[is_str], dtype=object).str.strip().to_numpy(dtype=object)
-    if is_num.any():
-        out[is_num] = [str(int(v)) if float(v).is_integer() else str(v) for v in values[is_num]]
+    if is_num.any():  # ids typed as numbers are the bulk: whole numbers in one array operation
+        numbers = values[is_num]
+        as_float = numbers.astype(float)
+        whole = np.isfinite(as_float) & (np.abs(as_float) < 1e15)
+        whole[whole] = as_float[whole] % 1 == 0
+        text = np.empty(len(numbers), dtype=object)
+        text[whole] = as_float[whole].astype(np.int64).astype(str)
+        text[~whole] = [str(int(v)) if float(v).is_integer() else str(v) for v in numbers[~whole]]
+        out[is_num] = text
     other = ~(blank | is_str | is_num)
     if other.any():
         out[other] = [
