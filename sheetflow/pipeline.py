@@ -36,7 +36,7 @@ def resolve_as_of(book: Workbook, text: str | None, now: dt.datetime | None = No
     """`--as-of` if given, else now in the workbook's Settings timezone (naive local time)."""
     if text:
         return parse_as_of(text)
-    zone_name = book.settings_raw.get("timezone")
+    zone_name = book.setting("timezone")
     zone_name = DEFAULTS["timezone"] if is_blank(zone_name) else str(zone_name).strip()
     try:
         zone = ZoneInfo(zone_name)

@@ -25,22 +25,6 @@ class Settings:
     language: str
 
 
-def _rows(book: Workbook) -> dict[str, tuple[int, object]]:
-    """Canonical key -> (Excel row, raw value) of the first row naming that key."""
-    table = book.table("Settings")
-    if table is None or not table.has("key") or not table.has("value"):
-        return {}
-    lookup = schema.setting_lookup()
-    found: dict[str, tuple[int, object]] = {}
-    for row, key, value in zip(table.frame.index, table.frame["key"], table.frame["value"]):
-        if is_blank(key):
-            continue
-        setting = lookup.get(schema.normalise_name(key))
-        if setting is not None and setting.name not in found:
-            found[setting.name] = (int(row), value)
-    return found
-
-
 def _number(text: object) -> float:
     if isinstance(text, bool):
         raise ValueError("not a number")
@@ -60,7 +44,7 @@ def _text(value: object) -> str:
 
 def read_settings(book: Workbook, findings: Findings) -> Settings:
     """Parse the Settings sheet; each unreadable value is reported and replaced by its default."""
-    rows = _rows(book)
+    rows = book.settings_rows
     lang = book.language
 
     def value(key: str, parse, allowed: str):  # noqa: ANN001, ANN202 - small local helper

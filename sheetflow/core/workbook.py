@@ -51,7 +51,12 @@ class Workbook:
     titles: list[str]  # every sheet title in file order
     language: str
     source: str = ""
-    settings_raw: dict[str, object] = field(default_factory=dict)  # canonical key -> cell
+    # canonical Settings key -> (Excel row, raw cell), read once for every user of it
+    settings_rows: dict[str, tuple[int, object]] = field(default_factory=dict)
+
+    def setting(self, key: str) -> object:
+        """The raw Settings cell for a canonical key, None when absent."""
+        return self.settings_rows.get(key, (0, None))[1]
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -132,17 +137,18 @@ def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) ->
     return Table(sheet, title, frame, columns, outputs, width)
 
 
-def _settings(table: Table | None) -> dict[str, object]:
+def _settings(table: Table | None) -> dict[str, tuple[int, object]]:
+    """Canonical key -> (Excel row, raw value) of the first Settings row naming that key."""
     if table is None or not table.has("key") or not table.has("value"):
         return {}
     lookup = schema.setting_lookup()
-    found: dict[str, object] = {}
-    for key, value in zip(table.frame["key"], table.frame["value"]):
+    found: dict[str, tuple[int, object]] = {}
+    for row, key, value in zip(table.frame.index, table.frame["key"], table.frame["value"]):
         if is_blank(key):
             continue
         setting = lookup.get(schema.normalise_name(key))
         if setting is not None and setting.name not in found:
-            found[setting.name] = value
+            found[setting.name] = (int(row), value)
     return found
 
 
@@ -158,9 +164,11 @@ def language_code(value: object) -> str | None:
     return None
 
 
-def detect_language(tables: Mapping[str, Table], settings_raw: Mapping[str, object]) -> str:
+def detect_language(
+    tables: Mapping[str, Table], settings_rows: Mapping[str, tuple[int, object]]
+) -> str:
     """Settings `language` if valid, else the language of the Process sheet's name."""
-    wanted = language_code(settings_raw.get("language"))
+    wanted = language_code(settings_rows.get("language", (0, None))[1])
     if wanted is not None:
         return wanted
     for name in ("Process", "Cases", "Log"):
@@ -182,9 +190,9 @@ def build_workbook(raw: Mapping[str, Sequence[Sequence[object]]], source: str = 
         if sheet is None or sheet.name in tables:
             continue
         tables[sheet.name] = _table(sheet, title, rows)
-    settings_raw = _settings(tables.get("Settings"))
-    language = detect_language(tables, settings_raw)
-    return Workbook(tables, list(raw.keys()), language, source, settings_raw)
+    settings_rows = _settings(tables.get("Settings"))
+    language = detect_language(tables, settings_rows)
+    return Workbook(tables, list(raw.keys()), language, source, settings_rows)
 
 
 def column_letter(index: int) -> str:

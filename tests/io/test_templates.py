@@ -91,7 +91,7 @@ def test_calamine_reads_schema_headers_and_rows(tmp_path: Path, template: str, l
     for name, table in parsed.tables.items():
         missing = [c.name for c in table.sheet.columns if not table.has(c.name)]
         assert not missing, f"{name} lacks {missing}"
-    assert set(parsed.settings_raw) == {key.name for key in schema.SETTING_KEYS}
+    assert set(parsed.settings_rows) == {key.name for key in schema.SETTING_KEYS}
     assert 12 <= len(parsed.frame("Cases")) <= 20
     assert 40 <= len(parsed.frame("Log")) <= 80
 
@@ -297,7 +297,7 @@ def test_examples_validate_cleanly_and_time_as_worked_by_hand(template: str, lan
 
     english = build_template(template, schema.EN).sheets[2].rows  # Log rows, English names
     log = book.frame("Log").join(report.log)
-    sla = float(book.settings_raw["case_sla_hours"])
+    sla = float(book.setting("case_sla_hours"))
     cases = book.frame("Cases").join(report.cases)
     got = {}
     for row, case in cases.iterrows():
