@@ -132,3 +132,12 @@ def explain(book: Workbook, as_of: pd.Timestamp, case_id: str) -> list[str]:
         as_of,
         book.language,
     )
+
+
+def run(door, as_of: str | None = None, now: dt.datetime | None = None) -> Report:  # noqa: ANN001
+    """Read the door's workbook once and compute everything at `as_of` (default: now).
+
+    door: any `sheetflow.io.doors.Door`; now: the clock, injected by the job and the tests.
+    """
+    book = door.read()
+    return compute(book, resolve_as_of(book, as_of, now))
