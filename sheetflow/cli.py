@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import os
@@ -22,6 +23,10 @@ from sheetflow.errors import SheetflowError, UsageError, WorkbookError
 
 TEMPLATES = ("complaints", "purchase", "contract")
 HOUR_FIELDS = ("duration_h", "sla_h", "overdue_h", "age_h", "amount")
+
+# Commands that live beside their door or feature: each module has `add_parser(subparsers)`,
+# which adds its sub-command with `set_defaults(run=...)`; run(args) returns the exit code.
+EXTRA_COMMANDS: tuple[str, ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -291,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     book_command("overdue", "list overdue work", ("text", "json", "csv"), cmd_overdue)
     route = book_command("route", "route cases to approvers", ("text", "json"), cmd_route)
     route.add_argument("--explain", metavar="CASE_ID", help="show why a case goes to its approver")
+    for module_name in EXTRA_COMMANDS:
+        importlib.import_module(module_name).add_parser(sub)
     return parser
 
 
