@@ -129,6 +129,10 @@ class Patch:
     fills: tuple[LabelFill, ...] = ()
     # the user's autofilter is widened to cover the owned columns (A1 range), None = leave it
     autofilter: str | None = None
+    # True for computed columns (a row no longer computed loses its old value); False for rows
+    # appended to a user's sheet (`sheetflow calendar`), which must leave every other row alone
+    clear_other_rows: bool = True
+    header_style: str | None = "computed_header"  # None: write no header cell (it exists)
 
 
 @dataclass(frozen=True)
