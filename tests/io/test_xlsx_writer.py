@@ -25,6 +25,7 @@ from sheetflow.core.workbook import Workbook, build_workbook
 from sheetflow.errors import LockedError, UnsafeWriteError, UsageError, WorkbookError
 from sheetflow.io import safety, xlsx_writer
 from sheetflow.io.xlsx_writer import write_report
+from tests.helpers import calamine_rows
 
 AS_OF = pd.Timestamp("2024-05-06 16:00")
 T = dt.datetime
@@ -789,10 +790,6 @@ def all_cells(path: Path) -> dict[str, dict[str, tuple[object, str, object, obje
         }
         for ws in wb.worksheets
     }
-
-
-def calamine_rows(path: Path, title: str) -> list[list[object]]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(title).to_python()
 
 
 def test_excel_like_file_fast_equals_plain(book_path: Path, lang: str) -> None:
