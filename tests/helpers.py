@@ -16,6 +16,8 @@ from python_calamine import CalamineWorkbook
 from sheetflow.core import schema
 
 AS_OF = "2024-10-09T16:00"
+CASE_COLUMNS = [c.name for c in schema.CASES.columns]
+PEOPLE_COLUMNS = [c.name for c in schema.PEOPLE.columns]
 
 
 def write_book(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
@@ -93,16 +95,7 @@ def clean_sheets() -> dict[str, list[list[object]]]:
                 ["C3", "Classify", "Cai", datetime(2024, 10, 9, 14, 0), None],
             ],
             "People": [
-                [
-                    "name",
-                    "role",
-                    "email",
-                    "manager",
-                    "deputy",
-                    "away_from",
-                    "away_to",
-                    "department",
-                ],
+                PEOPLE_COLUMNS,
                 ["Ann", "Agent", "ann@example.com", "Dora", None, None, None, "Sales"],
                 ["Cai", "Agent", "cai@example.com", "Dora", None, None, None, "Service"],
                 ["Bob", "Engineer", "bob@example.com", "Dora", None, None, None, "Service"],
@@ -137,10 +130,6 @@ def clean_sheets() -> dict[str, list[list[object]]]:
             "Settings": [["key", "value"], ["case_sla_hours", 72]],
         }
     )
-
-
-CASE_COLUMNS = [c.name for c in schema.CASES.columns]
-PEOPLE_COLUMNS = [c.name for c in schema.PEOPLE.columns]
 
 
 def people_frame(rows: list[dict[str, object]]) -> pd.DataFrame:

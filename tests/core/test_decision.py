@@ -297,6 +297,16 @@ POLICY_RULES = [
     ["R3", "-", "general manager"],
 ]
 
+# COLLECT and RULE ORDER: every matching rule, cases in row order, rules in table order
+EVERY_MATCH = [
+    ("C1", "Dora", "R1"),
+    ("C1", "Mia", "R2"),
+    ("C1", "Gus", "R3"),
+    ("C2", "Mia", "R2"),
+    ("C2", "Gus", "R3"),
+    ("C3", "Gus", "R3"),
+]
+
 
 @pytest.mark.parametrize(
     ("policy", "expected"),
@@ -308,26 +318,12 @@ POLICY_RULES = [
         ),
         pytest.param(
             "COLLECT",
-            [
-                ("C1", "Dora", "R1"),
-                ("C1", "Mia", "R2"),
-                ("C1", "Gus", "R3"),
-                ("C2", "Mia", "R2"),
-                ("C2", "Gus", "R3"),
-                ("C3", "Gus", "R3"),
-            ],
+            EVERY_MATCH,
             id="collect",
         ),
         pytest.param(
             "RULE ORDER",
-            [
-                ("C1", "Dora", "R1"),
-                ("C1", "Mia", "R2"),
-                ("C1", "Gus", "R3"),
-                ("C2", "Mia", "R2"),
-                ("C2", "Gus", "R3"),
-                ("C3", "Gus", "R3"),
-            ],
+            EVERY_MATCH,
             id="rule-order",
         ),
         pytest.param(

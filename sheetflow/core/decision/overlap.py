@@ -25,21 +25,9 @@ from sheetflow.core.decision.table import (
     case_values,
     show_value,
 )
+from sheetflow.core.feel import values
 from sheetflow.core.feel.unary import ORDERED, AnyValue, Between, NoneOf, OneOf, UnaryTest, literals
-from sheetflow.core.feel.values import (
-    BOOL,
-    DATE,
-    DATETIME,
-    NULL,
-    NUMBER,
-    STRING,
-    Literal,
-    cell_text,
-    enum_code,
-    number_of,
-    read_bools,
-    text_key,
-)
+from sheetflow.core.feel.values import Literal
 
 _DAY_NS = 86_400 * 10**9
 _INF = math.inf
@@ -97,16 +85,16 @@ def _complement_parts(parts: tuple[Part, ...]) -> tuple[Part, ...]:
 
 def _point(literal: Literal, domain: str) -> Part | None:
     """The set a literal stands for as an interval: a point, or a whole day of instants."""
-    if domain == NUMBER:
-        value = literal.value if literal.kind == NUMBER else None
-        if literal.kind == STRING:
-            number = number_of(literal.value)
+    if domain == values.NUMBER:
+        value = literal.value if literal.kind == values.NUMBER else None
+        if literal.kind == values.STRING:
+            number = values.number_of(literal.value)
             value = None if math.isnan(number) else number
         return None if value is None else (value, True, value, True)  # type: ignore[return-value]
-    if literal.kind == DATE:
+    if literal.kind == values.DATE:
         start = pd.Timestamp(literal.value).value  # type: ignore[arg-type]
         return (start, True, start + _DAY_NS, False)
-    if literal.kind == DATETIME:
+    if literal.kind == values.DATETIME:
         stamp = pd.Timestamp(literal.value).value  # type: ignore[arg-type]
         return (stamp, True, stamp, True)
     return None
@@ -149,7 +137,7 @@ def _interval_region(test: UnaryTest, domain: str) -> _Intervals | None:
         lower = _compare_parts(">=" if test.low_closed else ">", low)
         upper = _compare_parts("<=" if test.high_closed else "<", high)
         return _Intervals(_cut_all(lower, upper), False)
-    if test.literal.kind == NULL:
+    if test.literal.kind == values.NULL:
         return _Intervals((), True) if test.op == "=" else _Intervals(_FULL, False)
     cell = _point(test.literal, domain)
     if cell is None:
@@ -161,18 +149,20 @@ def _interval_region(test: UnaryTest, domain: str) -> _Intervals | None:
 
 
 def _item_key(literal: Literal, domain: str, column: InputColumn) -> object:
-    if domain == BOOL:
-        if literal.kind == BOOL:
+    if domain == values.BOOL:
+        if literal.kind == values.BOOL:
             return bool(literal.value)
-        return bool(read_bools([literal.value])[0] == 1)
-    text = text_key(literal.value if literal.kind == STRING else cell_text(literal.value))
+        return bool(values.read_bools([literal.value])[0] == 1)
+    text = values.text_key(
+        literal.value if literal.kind == values.STRING else values.cell_text(literal.value)
+    )
     if domain == _ENUM and column.enum is not None:
-        return enum_code(column.enum, text) or text
+        return values.enum_code(column.enum, text) or text
     return text
 
 
 def _universe(domain: str, column: InputColumn) -> frozenset[object] | None:
-    if domain == BOOL:
+    if domain == values.BOOL:
         return frozenset({True, False})
     if domain == _ENUM and column.enum is not None:
         return frozenset(column.enum.codes)
@@ -211,7 +201,7 @@ def _item_region(test: UnaryTest, domain: str, column: InputColumn) -> _Items | 
         return _finite(region, universe)
     if isinstance(test, Between) or test.op in ORDERED:
         return None
-    if test.literal.kind == NULL:
+    if test.literal.kind == values.NULL:
         region = _Items(frozenset(), test.op == "!=", test.op == "=")
     else:
         key = frozenset({_item_key(test.literal, domain, column)})
@@ -225,7 +215,7 @@ def _item_region(test: UnaryTest, domain: str, column: InputColumn) -> _Items | 
 @lru_cache(maxsize=4096)
 def _region(test: UnaryTest, domain: str, column: InputColumn) -> _Region | None:
     """What a test accepts in one domain; None when this analysis cannot tell."""
-    if domain in (NUMBER, DATETIME):
+    if domain in (values.NUMBER, values.DATETIME):
         return _interval_region(test, domain)
     region = _item_region(test, domain, column)
     if region is not None and column.default is not None:
@@ -238,34 +228,34 @@ def _domain(column: InputColumn, tests: Iterable[UnaryTest]) -> str | None:
     if column.enum is not None:
         return _ENUM
     if column.kind == schema.NUMBER:
-        return NUMBER
+        return values.NUMBER
     if column.kind in (schema.DATETIME, schema.DATE):
-        return DATETIME
-    kinds = {lit.kind for t in tests for lit in literals(t)} - {NULL}
-    if kinds <= {NUMBER}:
-        return NUMBER
-    if kinds <= {DATE, DATETIME}:
-        return DATETIME
-    if kinds <= {BOOL}:
-        return BOOL
-    if kinds <= {STRING, NUMBER}:
-        return STRING
+        return values.DATETIME
+    kinds = {lit.kind for t in tests for lit in literals(t)} - {values.NULL}
+    if kinds <= {values.NUMBER}:
+        return values.NUMBER
+    if kinds <= {values.DATE, values.DATETIME}:
+        return values.DATETIME
+    if kinds <= {values.BOOL}:
+        return values.BOOL
+    if kinds <= {values.STRING, values.NUMBER}:
+        return values.STRING
     return None
 
 
 def _pick(lo: float, lc: bool, hi: float, hc: bool, domain: str) -> float:
     """A readable value inside a non-empty interval (a round number, a whole day)."""
-    step = _DAY_NS if domain == DATETIME else 1
+    step = _DAY_NS if domain == values.DATETIME else 1
     if lc and lo > -_INF:
         return lo
     if lo > -_INF:
-        candidate = (math.floor(lo) if domain == NUMBER else lo) + step
+        candidate = (math.floor(lo) if domain == values.NUMBER else lo) + step
         if candidate < hi or (candidate == hi and hc):
             return candidate
-        return lo + (hi - lo) / 2 if domain == NUMBER else lo + (hi - lo) // 2
+        return lo + (hi - lo) / 2 if domain == values.NUMBER else lo + (hi - lo) // 2
     if hi < _INF:
-        return hi if hc else (math.ceil(hi) if domain == NUMBER else hi) - step
-    return 0 if domain == NUMBER else pd.Timestamp("2000-01-01").value
+        return hi if hc else (math.ceil(hi) if domain == values.NUMBER else hi) - step
+    return 0 if domain == values.NUMBER else pd.Timestamp("2000-01-01").value
 
 
 def _witness(a: _Region, b: _Region, domain: str) -> tuple[bool, object]:
@@ -274,7 +264,7 @@ def _witness(a: _Region, b: _Region, domain: str) -> tuple[bool, object]:
         common = _cut_all(a.parts, b.parts)
         if common:
             value = _pick(*common[0], domain)
-            return True, pd.Timestamp(int(value)) if domain == DATETIME else float(value)
+            return True, pd.Timestamp(int(value)) if domain == values.DATETIME else float(value)
         return (a.blank and b.blank), None
     assert isinstance(a, _Items) and isinstance(b, _Items)
     if not a.cofinite and not b.cofinite:
@@ -293,8 +283,8 @@ def _display_text(key: str, tests: Iterable[UnaryTest]) -> str:
     """The spelling a rule used for a text key (its case, its width)."""
     for test in tests:
         for lit in literals(test):
-            text = lit.value if lit.kind == STRING else cell_text(lit.value)
-            if text_key(text) == key:
+            text = lit.value if lit.kind == values.STRING else values.cell_text(lit.value)
+            if values.text_key(text) == key:
                 return str(text).strip()
     return key
 
@@ -317,7 +307,7 @@ def static_overlap(table: DecisionTable, a: int, b: int, lang: str = i18n.EN) ->
         overlap, value = _witness(region_a, region_b, domain)  # type: ignore[arg-type]
         if not overlap:
             return None
-        if domain == STRING and isinstance(value, str):
+        if domain == values.STRING and isinstance(value, str):
             value = _display_text(value, (test_a, test_b))
         example.append(f"{column.header}={show_value(value, column, lang)}")
     if unsure:
@@ -347,10 +337,10 @@ def _examples_on_cases(
         if (a, b) in known:
             continue
         first = several[np.argmax(matches[several, a] & matches[several, b])]
-        case_id = cell_text(cases["case_id"].iloc[first]) if "case_id" in cases else ""
-        values = case_values(table, cases, first, lang)
+        case_id = values.cell_text(cases["case_id"].iloc[first]) if "case_id" in cases else ""
+        shown = case_values(table, cases, first, lang)
         examples[(int(a), int(b))] = i18n.text(
-            "rule.overlap_case", lang, case_id=case_id, values=values
+            "rule.overlap_case", lang, case_id=case_id, values=shown
         )
     return examples
 
