@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 
-from sheetflow.core import schema
+from sheetflow.core import i18n, schema
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -138,8 +138,7 @@ class _Column:
     def label(self, lang: str) -> str:
         if self.column is not None:
             return self.column.label(lang)
-        en, zh = self.key.split("|")
-        return zh if lang == schema.ZH else en
+        return dict(zip(LANGUAGES, self.key.split("|"), strict=True))[lang]
 
     def cell(self, row: tuple[str, ...], lang: str) -> object:
         value = _value(row[self.positions.get(lang, self.positions.get("", -1))])
@@ -188,7 +187,7 @@ def expected(template: str, sheet: str) -> list[dict[str, object]]:
 
 def _guide_values(template: str, lang: str) -> dict[str, str]:
     """What the guide's `{placeholders}` stand for in `lang`."""
-    sep = "、" if lang == schema.ZH else ", "
+    sep = i18n.text("list_separator", lang)
     about = tomllib.loads(_file(template, "template.toml"))
     values = {sheet.name: sheet.label(lang) for sheet in _INPUT_SHEETS}
     values.update(
@@ -197,7 +196,7 @@ def _guide_values(template: str, lang: str) -> dict[str, str]:
         log_outputs=sep.join(col.label(lang) for col in schema.LOG.outputs),
         cases_outputs=sep.join(col.label(lang) for col in schema.CASES.outputs),
         output_sheets=sep.join(
-            zh if lang == schema.ZH else name for name, zh in schema.OUTPUT_SHEETS.items()
+            dict(zip(LANGUAGES, names, strict=True))[lang] for names in schema.OUTPUT_SHEETS.items()
         ),
     )
     return values

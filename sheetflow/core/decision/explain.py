@@ -90,7 +90,7 @@ def _explain_rule(
 
 def _policy_line(routing: Routing, table: DecisionTable, pos: int, won: list[int]) -> str:
     lang = routing.input.language
-    sep = i18n.text("rule.list_separator", lang)
+    sep = i18n.text("list_separator", lang)
     ids = sep.join(table.rules[j].rule_id for j in won)
     matched = [table.rules[j].rule_id for j in np.flatnonzero(routing.matches[pos])]
     if routing.policy == FIRST:

@@ -312,7 +312,7 @@ def static_overlap(table: DecisionTable, a: int, b: int, lang: str = i18n.EN) ->
         example.append(f"{column.header}={show_value(value, column, lang)}")
     if unsure:
         return None
-    return i18n.text("rule.list_separator", lang).join(example)
+    return i18n.text("list_separator", lang).join(example)
 
 
 def _co_matching(matches: np.ndarray) -> list[tuple[int, int]]:

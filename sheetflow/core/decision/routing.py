@@ -96,7 +96,7 @@ def _approver_problems(table: DecisionTable, index: PeopleIndex, lang: str) -> l
             problems.append(Problem("Rules", rule.row, "approver", rule.approver, "unknown_person"))
         if rule.approver is None and rule.approver_role is not None:
             if not index.holders(rule.approver_role):
-                sep = i18n.text("rule.list_separator", lang)
+                sep = i18n.text("list_separator", lang)
                 detail = (
                     i18n.text("rule.unheld_role", lang, roles=sep.join(roles))
                     if roles

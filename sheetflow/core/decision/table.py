@@ -181,7 +181,7 @@ def _input_columns(
                 schema.CASES.column(c).label(lang) if c in _CANONICAL_CASES else c
                 for c in map(str, cases.columns)
             ]
-            sep = i18n.text("rule.list_separator", lang)
+            sep = i18n.text("list_separator", lang)
             detail = i18n.text("rule.unknown_column", lang, names=sep.join(names))
             problems.append(Problem("Rules", 1, key, ref.header, "bad_value", detail))
     return inputs, problems
@@ -310,4 +310,4 @@ def case_values(table: DecisionTable, cases: pd.DataFrame, pos: int, lang: str) 
     for column in table.inputs:
         value = cases[column.case_column].iloc[pos] if column.case_column is not None else None
         parts.append(f"{column.header}={show_value(value, column, lang)}")
-    return i18n.text("rule.list_separator", lang).join(parts)
+    return i18n.text("list_separator", lang).join(parts)
