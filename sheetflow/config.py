@@ -112,7 +112,9 @@ def _workbooks(data: Mapping[str, object], base: Path | None) -> tuple[WorkbookE
     return tuple(out)
 
 
-def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: Path | str | None = None, environ: Mapping[str, str] | None = None
+) -> Config:
     """The config file at `path` (None: no file), with the environment applied on top.
 
     environ: the environment to read (default `os.environ`); tests pass their own.
@@ -132,16 +134,17 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     state_path = default_state_dir() if state_dir is None else Path(state_dir).expanduser()
     if not state_path.is_absolute() and base is not None and not env.get("SHEETFLOW_STATE_DIR"):
         state_path = base / state_path
-    credentials = env.get("GOOGLE_APPLICATION_CREDENTIALS") or from_file(google.get("credentials"))
+    credentials = env.get("GOOGLE_APPLICATION_CREDENTIALS") or from_file(
+        google.get("credentials")
+    )
     if credentials and base is not None and not Path(credentials).is_absolute():
         if not env.get("GOOGLE_APPLICATION_CREDENTIALS"):
             credentials = str(base / credentials)
     return Config(
         path=file,
         smtp_url=env.get("SHEETFLOW_SMTP_URL") or from_file(smtp.get("url")),
-        smtp_from=env.get("SHEETFLOW_SMTP_FROM")
-        or from_file(smtp.get("from"))
-        or "sheetflow@localhost",
+        smtp_from=env.get("SHEETFLOW_SMTP_FROM") or from_file(smtp.get("from")) or
+        "sheetflow@localhost",
         google_credentials=credentials,
         google_token=env.get("SHEETFLOW_GOOGLE_TOKEN") or from_file(google.get("token")),
         sheets_api_url=(
