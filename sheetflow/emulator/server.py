@@ -32,6 +32,7 @@ class _Fault:
     remaining: int | None  # None = for ever
     retry_after: float | None
     match: str | None  # only requests whose "METHOD path" contains this
+    skip: int = 0  # matching requests let through before failing
 
 
 class Emulator:
@@ -138,16 +139,18 @@ class Emulator:
         n: int | None = 1,
         retry_after: float | None = None,
         match: str | None = None,
+        skip: int = 0,
     ) -> None:
         """Answer the next `n` Sheets requests (None: all) with `status` and Google's body.
 
         retry_after: seconds sent as a `Retry-After` header; match: only requests whose
-        "METHOD path" contains this text (e.g. ":batchUpdate") fail, others pass.
+        "METHOD path" contains this text (e.g. ":batchUpdate") fail, others pass; skip: let
+        that many matching requests through first.
         """
         if status not in model.STATUS:
             raise ValueError(f"unknown status {status}")
         with self._lock:
-            self._faults.append(_Fault(status, n, retry_after, match))
+            self._faults.append(_Fault(status, n, retry_after, match, skip))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -158,6 +161,9 @@ class Emulator:
     def _take_fault(self, method: str, path: str) -> _Fault | None:
         for fault in self._faults:
             if fault.match and fault.match not in f"{method} {path}":
+                continue
+            if fault.skip > 0:
+                fault.skip -= 1
                 continue
             if fault.remaining is not None:
                 fault.remaining -= 1
@@ -188,6 +194,9 @@ class Emulator:
         """One HTTP request -> (status, extra headers, JSON body)."""
         parts = urlsplit(raw_path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
+        if path == "/token" and method == "POST":  # OAuth token exchange (service accounts)
+            return 200, {}, {"access_token": "emulator-" + secrets.token_hex(8),
+                             "token_type": "Bearer", "expires_in": 3600}
         with self._lock:
             if path.startswith("/v4/"):
                 self.requests.append((method, path))
