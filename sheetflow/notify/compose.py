@@ -312,7 +312,7 @@ class Body:
         return text, page
 
 
-def _item_tables(body: Body, items: Sequence[Item], lang: str, with_assignee: bool) -> None:
+def item_tables(body: Body, items: Sequence[Item], lang: str, with_assignee: bool) -> None:
     for status, heading in (
         ("overdue", "notify.heading.overdue"),
         ("at_risk", "notify.heading.at_risk"),
@@ -474,7 +474,7 @@ def _digest(
         )
     if others:
         body.para(i18n.text("notify.no_email_note", lang, names=_join(others, lang)))
-    _item_tables(body, items, lang, with_assignee=bool(others))
+    item_tables(body, items, lang, with_assignee=bool(others))
     body.para(i18n.text("notify.footer", lang))
     text, page = body.render(subject, lang)
     return Message(
@@ -534,7 +534,7 @@ def compose_team_summaries(
         body = Body()
         body.para(i18n.text("notify.greeting", lang, name=boss.name))
         body.para(i18n.text("notify.team_intro", lang, as_of=_when(as_of), book=book))
-        _item_tables(body, own, lang, with_assignee=True)
+        item_tables(body, own, lang, with_assignee=True)
         body.para(i18n.text("notify.footer", lang))
         text, page = body.render(subject, lang)
         batch.messages.append(
