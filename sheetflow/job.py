@@ -236,6 +236,7 @@ class Job:
         self.make_poster = poster or (lambda opts: ChatSender(opts.hooks) if opts.hooks else None)
         self.zone = _zone(config)
         self._calendars: dict[str, WorkCalendar] = {}
+        self._due: dict[str, WorkbookEntry] = {}
         self.cadences: dict[str, Cadence] = {}
         for entry in config.workbooks:
             cadence = parse_every(entry.every)
@@ -396,6 +397,8 @@ class Job:
         return [self.run_workbook(entry, as_of) for entry in self.config.workbooks]
 
     def _scheduled(self, entry: WorkbookEntry, cadence: Cadence) -> None:
+        """A schedule job fired: note the workbook as due (several jobs firing together for
+        one workbook, e.g. daily and monthly at 09:00, make one run)."""
         if cadence.kind == "monthly" and self.local_now().day != cadence.day:
             return
         if cadence.kind == "interval":
@@ -404,7 +407,7 @@ class Job:
             if calendar is not None and not in_working_hours(calendar, moment):
                 LOG.info(i18n.text("job.skipped_hours", "en", source=display_name(entry.source)))
                 return
-        self.run_workbook(entry)
+        self._due.setdefault(entry.source, entry)
 
     def build_scheduler(self) -> schedule.Scheduler:
         """A `schedule.Scheduler` with one job per workbook, plus the weekly / monthly times."""
@@ -431,9 +434,13 @@ class Job:
             return getattr(scheduler.every(), _DAY_NAMES[cadence.weekday]).at(cadence.at)
         return scheduler.every().day.at(cadence.at)  # daily; monthly checks the day when run
 
-    def run_pending(self, scheduler: schedule.Scheduler) -> None:
+    def run_pending(self, scheduler: schedule.Scheduler) -> list[RunResult]:
+        """Run the workbooks whose times have come, each once, in config order."""
+        self._due = {}
         with self.clocked():
             scheduler.run_pending()
+        due, self._due = self._due, {}
+        return [self.run_workbook(e) for e in self.config.workbooks if e.source in due]
 
     def idle_seconds(self, scheduler: schedule.Scheduler) -> float:
         with self.clocked():
