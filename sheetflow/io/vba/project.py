@@ -163,6 +163,11 @@ def decrypt(project_id: str, hex_text: str) -> bytes:
     return bytes(plain[ignored + 4 : ignored + 4 + length])
 
 
+def _seed(project_id: str, name: str) -> int:
+    """A seed fixed by the project id: the same sources build the same bytes."""
+    return random.Random(f"{project_id}/{name}").randrange(256)
+
+
 def project_stream(project_name: str, project_id: str, modules: Sequence[Module]) -> bytes:
     """The PROJECT stream (2.3.1): module list, name, protection state, host extender info."""
     lines = [f'ID="{project_id}"']
@@ -177,9 +182,9 @@ def project_stream(project_name: str, project_id: str, modules: Sequence[Module]
         f'Name="{project_name}"',
         'HelpContextID="0"',
         'VersionCompatible32="393222000"',
-        f'CMG="{encrypt(project_id, bytes(4))}"',  # not protected
-        f'DPB="{encrypt(project_id, bytes(1))}"',  # no password
-        f'GC="{encrypt(project_id, bytes([0xFF]))}"',  # visible
+        f'CMG="{encrypt(project_id, bytes(4), _seed(project_id, "CMG"))}"',  # not protected
+        f'DPB="{encrypt(project_id, bytes(1), _seed(project_id, "DPB"))}"',  # no password
+        f'GC="{encrypt(project_id, bytes([0xFF]), _seed(project_id, "GC"))}"',  # visible
         "",
         "[Host Extender Info]",
         "&H00000001={3832D640-CF90-11CF-8E43-00A0C911005A};VBE;&H00000000",
