@@ -465,10 +465,58 @@ def test_in_place_keeps_backup(book_path: Path, fast: bool) -> None:
     assert backup.read_bytes() == original
     assert book_path.read_bytes() != original
     assert not list(book_path.parent.glob(".~sheetflow-*"))
-    write(fast, book_path, make_report(load_book(book_path)))  # one backup, overwritten
+    first = book_path.read_bytes()
+    write(fast, book_path, make_report(load_book(book_path)))  # the latest backup moves on
+    assert backup.read_bytes() == first
+    dated = safety.dated_backups(book_path)
+    assert [p.read_bytes() for p in dated] == [first, original]  # newest first
     assert sorted(p.name for p in book_path.parent.iterdir()) == sorted(
-        [book_path.name, backup.name]
+        [book_path.name, backup.name, *(p.name for p in dated)]
     )
+
+
+def test_dated_backups_are_bounded(book_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety, "BACKUPS_KEPT", 3)
+    for second in range(5):
+        stamp = dt.datetime(2024, 10, 9, 16, 0, second)
+        safety.keep_backups(book_path, now=stamp)
+    names = [p.name for p in safety.dated_backups(book_path)]
+    assert names == [f"{book_path.stem}.bak-20241009-16000{s}.xlsx" for s in (4, 3, 2)]
+
+
+def test_read_only_workbook_is_refused(book_path: Path) -> None:
+    book_path.chmod(0o444)
+    original = book_path.read_bytes()
+    with pytest.raises(WorkbookError, match="read-only"):
+        write_report(book_path, make_report(load_book(book_path)))
+    assert book_path.read_bytes() == original
+
+
+def test_symlinked_workbook_updates_its_target(book_path: Path, lang: str) -> None:
+    link = book_path.with_name("link.xlsx")
+    link.symlink_to(book_path)
+    write_report(link, make_report(load_book(link)))
+    assert link.is_symlink()
+    assert OWNED[lang][0] in openpyxl.load_workbook(book_path).sheetnames
+
+
+def test_file_changed_during_refresh_is_not_replaced(book_path: Path) -> None:
+    snap, book = read_snapshot(book_path)
+    plan = layout.build_plan(make_report(book))
+    changed = book_path.read_bytes() + b"\0"  # another program saves meanwhile
+    book_path.write_bytes(changed)
+    with pytest.raises(LockedError, match="changed while sheetflow was working"):
+        write_plan(snap, plan)
+    assert book_path.read_bytes() == changed
+
+
+def test_second_writer_waits_then_says_who_holds_the_lock(book_path: Path) -> None:
+    with safety.refresh_lock(book_path):
+        with pytest.raises(LockedError, match=r"is being written by .*pid"):
+            with safety.refresh_lock(book_path, wait=0.3):
+                pass
+    with safety.refresh_lock(book_path, wait=0.3):  # released: the next run goes ahead
+        pass
 
 
 def test_failed_save_leaves_original(book_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

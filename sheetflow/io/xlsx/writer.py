@@ -364,7 +364,20 @@ def _finish_workbook(
     result.parts[rels_part(package.workbook_part)] = package.workbook_rels.to_bytes()
     if styles.changed or styles_part not in package.names:
         result.parts[styles_part] = styles.to_bytes()
+    _sort_overrides(package.content_types)  # a second run then writes the same bytes
     result.parts["[Content_Types].xml"] = serialise(package.content_types)
+
+
+def _sort_overrides(types: etree._Element) -> None:
+    overrides = [el for el in types if etree.QName(el).localname == "Override"]
+    for el in overrides:
+        types.remove(el)
+    for el in sorted(overrides, key=lambda el: _natural(el.get("PartName", ""))):
+        types.append(el)
+
+
+def _natural(name: str) -> list[object]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
 
 def _write_zip(package: Package, result: _Output, path: Path) -> None:
