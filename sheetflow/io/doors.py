@@ -7,12 +7,14 @@ workbook open in Excel comes from the add-in (`sheetflow.io.excel.ExcelDoor`).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from sheetflow.config import Config
 from sheetflow.core.plan import OutputPlan
 from sheetflow.core.workbook import Workbook
+from sheetflow.errors import UsageError
 
 GSHEET_PREFIX = "gsheet:"
 
@@ -51,6 +53,12 @@ class FileDoor:
         self._snapshot, book = read_snapshot(self.path)
         return book
 
+    def exclusive(self) -> AbstractContextManager[None]:
+        """One sheetflow writer at a time on the file written (advisory lock beside it)."""
+        from sheetflow.io.safety import refresh_lock
+
+        return refresh_lock(self.out if self.out is not None else self.path)
+
     def write(self, plan: OutputPlan) -> str:
         from sheetflow.io.xlsx import write_plan
 
@@ -65,7 +73,13 @@ def open_book(spec: str, config: Config | None = None, *, out: str | None = None
     out: for a file, write the outputs to this new file instead of in place.
     """
     if spec.startswith(GSHEET_PREFIX):
-        from sheetflow.io.gsheets import open_gsheet  # the Google Sheets door
+        try:
+            from sheetflow.io.gsheets import open_gsheet  # the Google Sheets door
+        except ImportError as exc:  # an optional extra: say how to get it, in one line
+            raise UsageError(
+                f"{spec}: Google Sheets needs the gsheets extra (no module {exc.name!r}); "
+                "install it with: pip install 'sheetflow[gsheets]'"
+            ) from exc
 
         return open_gsheet(spec[len(GSHEET_PREFIX) :], config, out=out)
     return FileDoor(spec, out)
