@@ -172,7 +172,7 @@ def build_openpyxl(path: Path, lang: str = "en") -> Path:
     validation.add(f"B2:B{n_log}")
     log.add_data_validation(validation)
     log["F3"].hyperlink = "https://example.com/tickets/CP-001"
-    log["F4"] = "=A4&\" / \"&B4"
+    log["F4"] = '=A4&" / "&B4'
     cases.add_table(
         Table(
             displayName="CaseTable",
