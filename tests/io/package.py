@@ -194,3 +194,79 @@ def parts_owned(before: Package, after: Package) -> set[str]:
 def without_timestamps(name: str, data: bytes) -> bytes:
     """docProps parts with their ISO timestamps blanked, other parts as they are."""
     return TIMESTAMP.sub(b"<timestamp>", data) if name.startswith("docProps/") else data
+
+
+def _column_number(ref: str) -> int:
+    number = 0
+    for char in ref:
+        if not char.isalpha():
+            break
+        number = number * 26 + ord(char.upper()) - 64
+    return number
+
+
+def _sqref_columns(sqref: str) -> set[int]:
+    columns: set[int] = set()
+    for area in sqref.split():
+        ends = [_column_number(end) for end in area.split(":")]
+        columns |= set(range(ends[0], ends[-1] + 1))
+    return columns
+
+
+def user_sheet_xml(data: bytes, computed: set[int]) -> list[bytes]:
+    """A patched sheet's XML with what sheetflow may write taken out, as canonical XML of
+    each top-level element: cells, `<col>`s and conditional formats of the computed columns
+    (1-based numbers), `<dimension>`, row `spans` (a hint) and the autofilter's `ref` (the
+    writer extends it over the computed columns). What is left is the user's and must not
+    change: every other cell with its style and formula, row attributes, merges, validations,
+    hyperlinks, drawings, notes, protection, extensions."""
+    root = etree.fromstring(data)
+    ns = f"{{{SML_NS}}}"
+    for element in list(root):
+        tag = element.tag
+        if tag == ns + "dimension":
+            root.remove(element)
+        elif tag == ns + "autoFilter":
+            element.attrib.pop("ref", None)
+        elif tag == ns + "cols":
+            for col in list(element):
+                if int(col.get("min", "0")) in computed:
+                    element.remove(col)
+            if len(element) == 0:
+                root.remove(element)
+        elif tag == ns + "conditionalFormatting":
+            if _sqref_columns(element.get("sqref", "")) <= computed:
+                root.remove(element)
+        elif tag == ns + "sheetData":
+            for row in list(element):
+                row.attrib.pop("spans", None)
+                for cell in list(row):
+                    if _column_number(cell.get("r", "")) in computed:
+                        row.remove(cell)
+                if len(row) == 0 and set(row.attrib) <= {"r"}:
+                    element.remove(row)
+    return [etree.tostring(element, method="c14n") for element in root]
+
+
+# Collections of styles.xml that cells, conditional formats and tables refer to by position.
+STYLE_LISTS = (
+    "numFmts",
+    "fonts",
+    "fills",
+    "borders",
+    "cellStyleXfs",
+    "cellXfs",
+    "cellStyles",
+    "dxfs",
+    "tableStyles",
+    "colors",
+)
+
+
+def style_entries(data: bytes) -> dict[str, list[bytes]]:
+    """Each indexed collection of styles.xml -> canonical XML of its entries, in order."""
+    root = etree.fromstring(data)
+    return {
+        name: [etree.tostring(e, method="c14n") for e in root.iterfind(f"{{{SML_NS}}}{name}/*")]
+        for name in STYLE_LISTS
+    }

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import json
 import math
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -28,6 +29,8 @@ from tests.io.package import (
     owned_kind,
     parts_owned,
     patched_kind,
+    style_entries,
+    user_sheet_xml,
     without_timestamps,
 )
 
@@ -59,7 +62,9 @@ def normal(value: object) -> object:
 
 def openpyxl_cells(path: Path, data_only: bool) -> dict[str, dict[tuple[int, int], object]]:
     """Sheet title -> {(row, column): value} of every non-empty cell, as openpyxl reads it."""
-    book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    with warnings.catch_warnings():  # "extension is not supported": we only read values
+        warnings.simplefilter("ignore", UserWarning)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     try:
         sheets = {}
         for ws in book.worksheets:
@@ -155,6 +160,46 @@ def test_refresh_adds_no_part_outside_its_own(corpus: Corpus, name: str) -> None
     assert sorted(added - parts_owned(before, after)) == []
 
 
+INPUT_BOOKS = [p for p in CORPUS if has_inputs(p.values[0])]
+
+
+@pytest.mark.parametrize("name", INPUT_BOOKS)
+def test_log_and_cases_keep_every_element_of_the_user(corpus: Corpus, name: str) -> None:
+    before, after = Package.open(corpus.original(name)), Package.open(refreshed_ok(corpus, name))
+    headers_before = calamine_cells(corpus.original(name))
+    headers_after = calamine_cells(refreshed_ok(corpus, name))
+    patched = [(title, part) for title, part in before.sheets() if patched_kind(title)]
+    assert len(patched) == 2
+    for title, part in patched:
+        computed_before = {
+            c for (r, c), v in headers_before[title].items() if r == 1 and computed_header(v)
+        }
+        computed_after = {
+            c for (r, c), v in headers_after[title].items() if r == 1 and computed_header(v)
+        }
+        assert part in after.parts, f"{title} ({part}) is gone"
+        old = user_sheet_xml(before.parts[part], computed_before | computed_after)
+        new = user_sheet_xml(after.parts[part], computed_before | computed_after)
+        first = next(
+            (i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new))
+        )
+        assert old == new, (
+            f"{title} ({part}) changed from top-level element {first}: "
+            f"{old[first][:300] if first < len(old) else None!r} -> "
+            f"{new[first][:300] if first < len(new) else None!r}"
+        )
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_styles_keep_every_original_entry_at_its_index(corpus: Corpus, name: str) -> None:
+    before, after = Package.open(corpus.original(name)), Package.open(refreshed_ok(corpus, name))
+    styles = next(p for p in before.owned_parts() if p.endswith("styles.xml"))
+    old, new = style_entries(before.parts[styles]), style_entries(after.parts[styles])
+    for collection, entries in old.items():
+        # cells, conditional formats and tables point at entries by position: append only
+        assert new[collection][: len(entries)] == entries, f"{collection} of {styles} reordered"
+
+
 @pytest.mark.parametrize("name", CORPUS)
 def test_user_cells_unchanged_through_openpyxl(corpus: Corpus, name: str) -> None:
     after_path = refreshed_ok(corpus, name)
@@ -197,7 +242,7 @@ def test_owned_sheets_read_back_with_both_readers(corpus: Corpus, name: str) -> 
         assert len(rows - {1}) == len(items)
 
 
-@pytest.mark.parametrize("name", [p for p in CORPUS if has_inputs(p.values[0])])
+@pytest.mark.parametrize("name", INPUT_BOOKS)
 def test_computed_columns_match_refresh_out(corpus: Corpus, name: str) -> None:
     path = refreshed_ok(corpus, name)
     reference, run = corpus.reference(name)
