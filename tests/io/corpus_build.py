@@ -210,11 +210,14 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def run_soffice(args: list[str], workdir: Path) -> subprocess.CompletedProcess[str]:
-    """Run LibreOffice headless with a private profile (no clash with other sessions)."""
+def run_soffice(
+    args: list[str], workdir: Path, profile_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run LibreOffice headless with a private profile (no clash with other sessions); pass
+    the same `profile_dir` to later runs to skip making a new profile (seconds each)."""
     program = soffice()
     assert program is not None
-    profile = (workdir / "lo-profile").as_uri()
+    profile = (profile_dir or workdir / "lo-profile").as_uri()
     return subprocess.run(
         [program, f"-env:UserInstallation={profile}", "--headless", "--norestore", *args],
         cwd=workdir,
@@ -231,6 +234,7 @@ def build_libreoffice(path: Path, workdir: Path) -> Path:
     done = run_soffice(
         ["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), str(source)],
         workdir,
+        workdir.parent / "lo-profile",
     )
     produced = outdir / source.name
     assert produced.is_file(), f"LibreOffice wrote no workbook: {done.stdout} {done.stderr}"

@@ -292,12 +292,15 @@ def test_libreoffice_opens_the_result(corpus: Corpus, name: str, tmp_path: Path)
     path = refreshed_ok(corpus, name)
     book = tmp_path / ("book" + path.suffix)
     book.write_bytes(path.read_bytes())
-    pdf = corpus_build.run_soffice(["--convert-to", "pdf", "--outdir", "pdf", book.name], tmp_path)
+    profile = corpus.root / "lo-profile"
+    pdf = corpus_build.run_soffice(
+        ["--convert-to", "pdf", "--outdir", "pdf", book.name], tmp_path, profile
+    )
     assert (tmp_path / "pdf" / "book.pdf").stat().st_size > 1000, pdf.stderr
     # every sheet to its own UTF-8 CSV (filter token 12 = -1: all sheets, LibreOffice >= 7.2)
     csv_filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
     done = corpus_build.run_soffice(
-        ["--convert-to", csv_filter, "--outdir", "csv", book.name], tmp_path
+        ["--convert-to", csv_filter, "--outdir", "csv", book.name], tmp_path, profile
     )
     written = {p.stem.removeprefix("book-"): p for p in (tmp_path / "csv").glob("*.csv")}
     kinds = {owned_kind(title): p for title, p in written.items() if owned_kind(title)}
