@@ -26,7 +26,7 @@ HOUR_FIELDS = ("duration_h", "sla_h", "overdue_h", "age_h", "amount")
 
 # Commands that live beside their door or feature: each module has `add_parser(subparsers)`,
 # which adds its sub-command with `set_defaults(run=...)`; run(args) returns the exit code.
-EXTRA_COMMANDS: tuple[str, ...] = ()
+EXTRA_COMMANDS: tuple[str, ...] = ("sheetflow.calendar_command",)
 
 
 class _Parser(argparse.ArgumentParser):
