@@ -3,11 +3,12 @@
 Pure data, no openpyxl: `build_template(name, lang)` gives the sheet titles, the header (schema
 labels in the book's language) and the rows; `sheetflow.io.template_writer` makes the .xlsx file.
 
-Files: `<template>/<Sheet>.csv` (one per input sheet), `Calendar.csv` (shared by every
-template: add a year's holidays as rows), `<template>/template.toml` (title, summary) and
-`guide.en.md` / `guide.zh.md` (the "How to use" sheet). A CSV header names a schema column
-(`node`), or an extra column by its labels (`channel|渠道`); `:en` / `:zh` mark a column whose
-values differ by language, otherwise the value is the same in both (enum columns hold codes).
+Files: `<template>/<Sheet>.csv`, one per input sheet but Calendar (China's official calendar
+from `sheetflow.holidays` for the years of the example Log); `<template>/template.toml` (title,
+summary); `guide.en.md` / `guide.zh.md` (the "How to use" sheet). A CSV header names a schema
+column (`node`), or an extra column by its labels (`channel|渠道`); `:en` / `:zh` mark a column
+whose values differ by language, otherwise the value is the same in both (enum columns hold
+codes).
 Columns named `expect_*` are not written: they hold each example row's expected outcome at
 EXAMPLE_AS_OF (and `expect_why`, the hand-worked reasoning), for the tests.
 
@@ -27,6 +28,7 @@ from datetime import date, datetime
 from importlib import resources
 
 from sheetflow.core import i18n, schema
+from sheetflow.holidays import template_rows
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -92,7 +94,6 @@ _INPUT_SHEETS = (
     schema.EXCEPTIONS,
     schema.SETTINGS,
 )
-_SHARED = frozenset({"Calendar"})  # one file for every template
 _INT = re.compile(r"-?\d+")
 _FLOAT = re.compile(r"-?\d+\.\d*(?:e-?\d+)?|-?\d+e-?\d+")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -124,8 +125,7 @@ def _file(*parts: str) -> str:
 @functools.cache
 def _records(template: str, sheet: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     """The CSV header and rows of one sheet of a template, as text."""
-    path = (sheet + ".csv",) if sheet in _SHARED else (template, sheet + ".csv")
-    header, *rows = csv.reader(io.StringIO(_file(*path)))
+    header, *rows = csv.reader(io.StringIO(_file(template, sheet + ".csv")))
     return tuple(header), tuple(tuple(r) for r in rows)
 
 
@@ -171,6 +171,22 @@ def _sheet(template: str, sheet: schema.Sheet, lang: str) -> TemplateSheet:
         tuple(c.label(lang) for c in columns),
         tuple(c.column for c in columns),
         tuple(tuple(c.cell(row, lang) for c in columns) for row in rows),
+    )
+
+
+def _calendar(log: TemplateSheet, lang: str) -> TemplateSheet:
+    """China's official calendar (sheetflow.holidays) for every year the example Log falls in."""
+    years = sorted({value.year for row in log.rows for value in row if isinstance(value, date)})
+    columns = tuple(schema.CALENDAR.column(name) for name in ("date", "kind", "name"))
+    kinds = schema.DAY_KIND
+    return TemplateSheet(
+        schema.CALENDAR,
+        schema.CALENDAR.label(lang),
+        tuple(column.label(lang) for column in columns),
+        columns,
+        tuple(
+            (day, kinds.label(kind, lang), name) for day, kind, name in template_rows(years, lang)
+        ),
     )
 
 
@@ -245,6 +261,11 @@ def build_template(name: str, lang: str) -> Template:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
     about = tomllib.loads(_file(name, "template.toml"))
-    sheets = tuple(_sheet(name, sheet, lang) for sheet in _INPUT_SHEETS)
+    sheets = tuple(
+        _sheet(name, sheet, lang) for sheet in _INPUT_SHEETS if sheet is not schema.CALENDAR
+    )
+    log = next(sheet for sheet in sheets if sheet.sheet is schema.LOG)
+    at = _INPUT_SHEETS.index(schema.CALENDAR)
+    sheets = (*sheets[:at], _calendar(log, lang), *sheets[at:])
     guide_title, guide = _guide(name, lang)
     return Template(name, lang, f"{about['title'][lang]} — sheetflow", sheets, guide_title, guide)
