@@ -1,5 +1,5 @@
 # `make demo` and `make test` set everything up themselves: a virtual environment in .venv,
-# the package installed editable with its test extras, then the job.
+# the package installed editable with its test and door extras (excel, gsheets), then the job.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,7 +15,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,excel,gsheets]'
 	touch $(STAMP)
 
 test: $(STAMP)

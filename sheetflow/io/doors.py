@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 from sheetflow.config import Config
 from sheetflow.core.plan import OutputPlan
 from sheetflow.core.workbook import Workbook
+from sheetflow.errors import UsageError
 
 GSHEET_PREFIX = "gsheet:"
 
@@ -72,7 +73,13 @@ def open_book(spec: str, config: Config | None = None, *, out: str | None = None
     out: for a file, write the outputs to this new file instead of in place.
     """
     if spec.startswith(GSHEET_PREFIX):
-        from sheetflow.io.gsheets import open_gsheet  # the Google Sheets door
+        try:
+            from sheetflow.io.gsheets import open_gsheet  # the Google Sheets door
+        except ImportError as exc:  # an optional extra: say how to get it, in one line
+            raise UsageError(
+                f"{spec}: Google Sheets needs the gsheets extra (no module {exc.name!r}); "
+                "install it with: pip install 'sheetflow[gsheets]'"
+            ) from exc
 
         return open_gsheet(spec[len(GSHEET_PREFIX) :], config, out=out)
     return FileDoor(spec, out)

@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 from sheetflow import holidays
 from sheetflow.core import schema
 from tests.cli.test_cli import assert_one_line_error, sheetflow
-from tests.conftest import clean_sheets, write_book
+from tests.helpers import clean_sheets, write_book
 
 
 def _rows(path: Path, title: str) -> list[list[object]]:

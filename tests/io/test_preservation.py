@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from tests.conftest import AS_OF
+from tests.helpers import AS_OF
 from tests.io import corpus_build
 from tests.io.conftest import Corpus, corpus_params, has_inputs, sheetflow
 from tests.io.package import (

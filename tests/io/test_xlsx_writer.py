@@ -26,6 +26,7 @@ from sheetflow.io import safety
 from sheetflow.io.xlsx import read_snapshot, sheetxml, write_plan
 from sheetflow.io.xlsx import writer as xlsx_writer
 from sheetflow.io.xlsx.reader import ownership_of
+from tests.helpers import calamine_rows
 
 
 def write_report(source: Path, report: Report, out: Path | None = None) -> Path:
@@ -860,10 +861,6 @@ def all_cells(path: Path) -> dict[str, dict[str, tuple[object, str, object, obje
         }
         for ws in wb.worksheets
     }
-
-
-def calamine_rows(path: Path, title: str) -> list[list[object]]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(title).to_python()
 
 
 def test_excel_like_file_equals_openpyxl_like_file(book_path: Path, lang: str) -> None:
