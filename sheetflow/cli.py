@@ -32,6 +32,7 @@ EXTRA_COMMANDS: tuple[str, ...] = (
     "sheetflow.notify.command",
     "sheetflow.job",
     "sheetflow.addin_command",
+    "sheetflow.sync",
 )
 
 

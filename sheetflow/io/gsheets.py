@@ -376,7 +376,7 @@ class GSheetDoor:
         return sheets
 
     def read_rows(self) -> dict[str, list[list[object]]]:
-        """Every sheet's title -> rows as the API gives them; only input sheets get values."""
+        """Every sheet's title -> rows; only input sheets get values, their dates as datetimes."""
         self._sheets = self._metadata()
         visible = [s for s in self._sheets if not s.title.startswith(TEMP_PREFIX)]
         wanted = [s.title for s in visible if schema.sheet_for_title(s.title) is not None]
@@ -393,12 +393,11 @@ class GSheetDoor:
                 width = max((len(r) for r in rows), default=0)
                 for row in rows:
                     row.extend([""] * (width - len(row)))
-                found[title] = rows
+                found[title] = _with_dates(title, rows)
         return {s.title: found.get(s.title, []) for s in visible}
 
     def read(self) -> Workbook:
-        raw = {title: _with_dates(title, rows) for title, rows in self.read_rows().items()}
-        book = build_workbook(raw, source=self.name)
+        book = build_workbook(self.read_rows(), source=self.name)
         self.lang = book.language
         return book
 
@@ -874,7 +873,8 @@ class _Render:
                     "destination": _grid(target.sheet_id, r0, r1, p0, p0 + j1 - j0),
                     "pasteType": "PASTE_NORMAL", "pasteOrientation": "NORMAL"}})
         owned_cols = {p - 1 for p in patch.positions}
-        for index in sorted(range(len(target.conditional)), reverse=True):
+        # this run's fills replace the previous run's; a patch without fills keeps every rule
+        for index in sorted(range(len(target.conditional) if patch.fills else 0), reverse=True):
             rule = target.conditional[index]
             ranges = rule.get("ranges") or []
             if ranges and all(
