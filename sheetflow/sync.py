@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import json
 import math
@@ -72,15 +73,16 @@ class Content:
     def content_width(self) -> int:
         return max([len(self.header), *(len(r) for r in self.rows)])
 
-    @property
+    @functools.cached_property
     def keys(self) -> tuple[tuple[object, ...], ...]:
         """Rows as compared: the same on every door (dates as serial days, numbers as floats)."""
-        return tuple(tuple(comparable(v) for v in row) for row in self.rows)
+        return tuple(tuple(map(comparable, row)) for row in self.rows)
 
-    @property
+    @functools.cached_property
     def header_key(self) -> tuple[object, ...]:
-        return tuple(comparable(v) for v in self.header)
+        return tuple(map(comparable, self.header))
 
+    @functools.cached_property
     def digest(self) -> str:
         data = [list(self.header_key), *(list(row) for row in self.keys)]
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -98,8 +100,12 @@ def cell(value: object) -> object:
 
 def comparable(value: object) -> object:
     """A cell's value the same way from a file and from Google (which sends serial numbers)."""
-    value = cell(value)
-    if isinstance(value, bool) or value is None:
+    kind = type(value)
+    if kind is str:  # most cells: answered first
+        return value or None
+    if kind is float:
+        return None if value != value else round(value, 6)
+    if value is None or kind is bool:
         return value
     if isinstance(value, dt.datetime):
         return round((value.replace(tzinfo=None) - EPOCH) / dt.timedelta(days=1), 6)
@@ -168,7 +174,16 @@ def diff(src: Content, dst: Content | None) -> Change:
     if dst is None:
         return Change(src.name, src.title, len(src.rows), 0, 0, False, True)
     added = changed = removed = 0
-    matcher = difflib.SequenceMatcher(None, dst.keys, src.keys, autojunk=False)
+    old, new = dst.keys, src.keys
+    # edits are local: match the common head and tail first, diff only what lies between
+    lo, short = 0, min(len(old), len(new))
+    while lo < short and old[lo] == new[lo]:
+        lo += 1
+    hi = 0
+    while hi < short - lo and old[len(old) - 1 - hi] == new[len(new) - 1 - hi]:
+        hi += 1
+    old, new = old[lo : len(old) - hi], new[lo : len(new) - hi]
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "replace":
             common = min(i2 - i1, j2 - j1)
@@ -195,8 +210,16 @@ def _kind(sheet: str, header: object, values: Sequence[object]) -> str:
     return DATE if midnight else DATETIME
 
 
-def sync_plan(src: Mapping[str, Content], dst: Mapping[str, Content], lang: str) -> OutputPlan:
-    """The output plan that makes DST's copy of every SRC input sheet equal to SRC's."""
+def sync_plan(
+    src: Mapping[str, Content],
+    dst: Mapping[str, Content],
+    changes: Mapping[str, Change],
+    lang: str,
+) -> OutputPlan:
+    """The output plan that makes DST's copy of every SRC input sheet equal to SRC's.
+
+    changes: `diff` of each SRC sheet against DST's (by canonical name).
+    """
     patches: list[Patch] = []
     sheets: list[SheetPlan] = []
     for name, content in src.items():
@@ -214,7 +237,7 @@ def sync_plan(src: Mapping[str, Content], dst: Mapping[str, Content], lang: str)
                 )
             )
             continue
-        if diff(content, target).none:
+        if changes[name].none:
             continue  # DST's computed columns still belong to its rows: leave the sheet be
         # every column of DST's sheet: SRC's content from A, the rest emptied; a computed
         # column beyond SRC's keeps its header, so the next refresh writes it in place
@@ -321,20 +344,20 @@ def run(args: argparse.Namespace) -> int:
     if not src:
         raise UsageError(i18n.text("sync.no_inputs", lang, src=args.src))
     dst = contents(_read(dst_door))
-    changes = [diff(content, dst.get(name)) for name, content in src.items()]
+    changes = {name: diff(content, dst.get(name)) for name, content in src.items()}
     with closing(open_state(config.state_dir)) as db:
         before = stored_digests(db, src_id, dst_id)
         edited = [
             dst[name].title if name in dst else name
             for name in src
-            if name in before and (dst[name].digest() if name in dst else None) != before[name]
+            if name in before and (dst[name].digest if name in dst else None) != before[name]
         ]
         if edited and not args.force:
             raise SyncConflict(
                 i18n.text("sync.conflict", lang, dst=args.dst, src=args.src,
                           sheets=", ".join(edited))
             )
-        for change in changes:
+        for change in changes.values():
             print(_line(change, lang))
         for name, content in dst.items():
             if name not in src:
@@ -342,15 +365,15 @@ def run(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(i18n.text("sync.dry_run", lang, dst=args.dst))
             return 0
-        plan = sync_plan(src, dst, lang)
+        plan = sync_plan(src, dst, changes, lang)
         if plan.patches or plan.sheets:
             dst_door.write(plan)
             print(i18n.text("sync.wrote", lang, src=args.src, dst=args.dst))
-            if any(c.name in ("Log", "Cases") and not c.none for c in changes):
+            if any(c.name in ("Log", "Cases") and not c.none for c in changes.values()):
                 print(i18n.text("sync.refresh_hint", lang, dst=args.dst))
         else:
             print(i18n.text("sync.nothing", lang, dst=args.dst))
-        store_digests(db, src_id, dst_id, {name: c.digest() for name, c in src.items()})
+        store_digests(db, src_id, dst_id, {name: c.digest for name, c in src.items()})
     return 0
 
 
