@@ -6,6 +6,12 @@ a user sheet and one per owned sheet, then formats per column, never per row. Bo
 engines run this code: the desktop one (COM / AppleScript, `RunPython`) and the remote one
 (`xw.Book(json=...)`, xlwings Server), which does not see its own writes within a call, so
 every range is sized from the data and from what `read()` saw, never by reading back.
+
+Rendered: values, number formats, fills, bold/italic/colour/size, alignment, wrap, merges,
+widths, freeze, per-row styles, label and colour-scale conditional formats, charts (type,
+source, title, legend, value axis, series colours). Not rendered, because xlwings (0.37) has no
+call for it on either engine: an autofilter without criteria (`SheetPlan.autofilter`,
+`Patch.autofilter`), the tab colour, pie slice colours and percent labels, underlined links.
 """
 
 from __future__ import annotations
@@ -285,9 +291,7 @@ class ExcelDoor:
             self._style(
                 sheet.range((block.top, block.left), (block.top, right)), block.header_style
             )
-            for j, column in enumerate(block.columns):
-                if column.styles is not None and len(column.values):
-                    self._row_styles(sheet, block.top + 1, block.left + j, column.styles)
+            self._row_styles(sheet, block)
         for cell in sp.cells:
             if cell.merge_to and cell.merge_to > cell.col:
                 sheet.range((cell.row, cell.col), (cell.row, cell.merge_to)).merge()
@@ -316,19 +320,38 @@ class ExcelDoor:
         for chart in sp.charts:
             self._chart(sheet, chart)
 
-    def _row_styles(self, sheet, top: int, col: int, styles: Sequence[str | None]) -> None:  # noqa: ANN001
-        """Per-row styles of one column: every fill in one set_colors call per 10,000 rows,
-        the rest of each style per run of rows that have it."""
-        fills = [P.STYLES[s].fill if s else None for s in styles]
-        if any(fills):
-            for start in range(0, len(fills), SET_COLORS_LIMIT):
-                chunk = fills[start : start + SET_COLORS_LIMIT]
-                rng = sheet.range((top + start, col), (top + start + len(chunk) - 1, col))
-                rng.set_colors([[_hex(f) if f else ...] for f in chunk])
+    def _row_styles(self, sheet, block: P.Block) -> None:  # noqa: ANN001
+        """Per-row styles of a block (NodeStats' bottleneck line): every fill in one set_colors
+        call per 10,000 cells, the rest of each style per rectangle of cells that have it."""
+        styled = [
+            (block.left + j, column.styles)
+            for j, column in enumerate(block.columns)
+            if column.styles is not None and any(column.styles)
+        ]
+        if not styled:
+            return
+        top = block.top + 1
+        left, right = styled[0][0], styled[-1][0]
+        cells: dict[tuple[int, int], str] = {}
+        for col, styles in styled:
+            cells.update({(top + i, col): s for i, s in enumerate(styles) if s is not None})
+        height = max(len(styles) for _, styles in styled)
+        step = max(SET_COLORS_LIMIT // (right - left + 1), 1)
+        for first in range(top, top + height, step):
+            last = min(first + step, top + height) - 1
+            fills = [
+                [
+                    _hex(P.STYLES[cells[(r, c)]].fill) if (r, c) in cells else ...
+                    for c in range(left, right + 1)
+                ]
+                for r in range(first, last + 1)
+            ]
+            fills = [[f if f is not None else ... for f in row] for row in fills]
+            if any(f is not ... for row in fills for f in row):
+                sheet.range((first, left), (last, right)).set_colors(fills)
                 self.actions += 1
-        cells = {(top + i, col): s for i, s in enumerate(styles) if s is not None}
-        for name, first, _, last, _ in _rectangles(cells):
-            rng = sheet.range((first, col), (last, col))
+        for name, r1, c1, r2, c2 in _rectangles(cells):
+            rng = sheet.range((r1, c1), (r2, c2))
             self._look(rng, dataclasses.replace(P.STYLES[name], fill=None))
 
     def _chart(self, sheet, chart: P.Chart) -> None:  # noqa: ANN001

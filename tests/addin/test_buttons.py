@@ -361,3 +361,37 @@ def test_refresh_sends_as_many_actions_for_10_log_rows_as_for_10_000(tmp_path: P
         assert log_write["row_count"] >= size  # the whole Log went in one write
     assert counts[10] == counts[10_000]
     assert funcs[10] == funcs[10_000]
+
+
+def _payload_of(cells: dict[str, dict], name: str) -> dict:
+    """The JSON the client would send of a book holding `cells` (values as Excel shows them)."""
+    extra = {}
+    for title, sheet in cells.items():
+        rows = [[None] * max(c for _, c in sheet) for _ in range(max(r for r, _ in sheet))]
+        for (r, c), value in sheet.items():
+            rows[r - 1][c - 1] = value
+        extra[title] = rows
+    payload = book_json(ROOT / "workbooks" / name, extra=extra)
+    payload["sheets"] = payload["sheets"][len(payload["sheets"]) - len(extra) :]
+    return payload
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_a_second_refresh_replaces_the_owned_sheets_and_gives_the_same_cells(
+    name: str, tmp_path: Path
+) -> None:
+    path = ROOT / "workbooks" / name
+    expected = _refreshed(path, tmp_path)
+    first_payload = book_json(path)
+    first = _book(first_payload)
+    assert addin.refresh(first, as_of=AS_OF).ok
+    payload = _payload_of(_after(first, first_payload), name)
+    second = _book(payload)
+    outcome = addin.refresh(second, as_of=AS_OF)
+    assert outcome.ok, outcome.message
+    assert _actions(second, "addSheet") == []  # the owned sheets are cleared and rewritten
+    assert len(_actions(second, "sheetClear")) == len(OWNED)
+    after = _after(second, payload)
+    assert list(after) == list(expected)
+    for title in expected:
+        assert after[title] == expected[title], title
