@@ -16,7 +16,6 @@ import pandas as pd
 from sheetflow import pipeline
 from sheetflow.core import schema
 from sheetflow.core.findings import json_value
-from sheetflow.core.layout import build_plan
 from sheetflow.core.report import Report
 from sheetflow.core.summary import OVERDUE_COLUMNS, hours
 from sheetflow.core.workbook import Workbook
@@ -32,6 +31,7 @@ EXTRA_COMMANDS: tuple[str, ...] = (
     "sheetflow.notify.command",
     "sheetflow.job",
     "sheetflow.addin_command",
+    "sheetflow.calendar_command",
 )
 
 
@@ -97,14 +97,44 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise UsageError(f"{path}: the workbook name must end in .xlsx")
+    years, not_yet = _init_calendar_years(args.calendar, args.lang)
     try:
-        write_template(path, args.template, args.lang, overwrite=args.force)
+        write_template(
+            path,
+            args.template,
+            args.lang,
+            overwrite=args.force,
+            calendar_years=years,
+            calendar_country=args.calendar or "CN",
+        )
     except FileExistsError as exc:
         raise UsageError(f"{path} already exists; pass --force to replace it") from exc
     except OSError as exc:
         raise WorkbookError(f"cannot write {path}: {exc}") from exc
     print(f"wrote {path} ({args.template}, {args.lang})")
+    for line in not_yet:
+        print(line)
     return 0
+
+
+def _init_calendar_years(country: str | None, lang: str) -> tuple[list[int], list[str]]:
+    """`init --calendar`: the current and next year the source knows, and a note per other."""
+    if not country:
+        return [], []
+    from datetime import date
+
+    from sheetflow import holidays
+    from sheetflow.core import i18n
+
+    this_year = date.today().year
+    known, unknown = holidays.split_known_years((this_year, this_year + 1), country)
+    first, last = holidays.source_years(country)
+    source = holidays.source_name(country)
+    notes = [
+        i18n.text("calendar.not_published", lang, year=y, source=source, first=first, last=last)
+        for y in unknown
+    ]
+    return known, notes
 
 
 def _report(args: argparse.Namespace, door: Door | None = None) -> Report:
@@ -237,9 +267,7 @@ def format_kpis(report: Report) -> str:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    door = open_book(args.book, out=args.out)
-    report = _report(args, door)
-    written = door.write(build_plan(report))
+    report, written = pipeline.refresh(open_book(args.book, out=args.out), args.as_of)
     if args.format == "json":
         _print_json(
             {
@@ -269,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--template", choices=TEMPLATES, default="complaints")
     init.add_argument("--lang", choices=schema.LANGUAGES, default=schema.EN)
     init.add_argument("--force", action="store_true", help="replace an existing file")
+    init.add_argument(
+        "--calendar",
+        metavar="COUNTRY",
+        help="also fill the Calendar sheet with this and next year's official holidays (CN...)",
+    )
     init.set_defaults(run=cmd_init)
 
     def book_command(
