@@ -438,10 +438,9 @@ def _column_spans(
     spans: dict[tuple[str, str | None], list[list[int]]] = {}
     last: dict[int, tuple[tuple[str, str | None], list[int] | None]] = {}
     for block in sorted(blocks, key=lambda b: b.top):
-        if block.height < 2:
-            continue
         for j, column in enumerate(block.columns):
-            col, top, bottom = block.left + j, block.top + 1, block.bottom
+            # an empty list still formats the line under its header: same cost either way
+            col, top, bottom = block.left + j, block.top + 1, max(block.bottom, block.top + 1)
             key = (column.kind, column.style)
             plain = column.kind == P.TEXT and column.style is None
             stretch = column.style is None or P.STYLES[column.style].fill is None
