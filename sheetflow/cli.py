@@ -32,6 +32,7 @@ EXTRA_COMMANDS: tuple[str, ...] = (
     "sheetflow.job",
     "sheetflow.addin_command",
     "sheetflow.calendar_command",
+    "sheetflow.sync",
 )
 
 

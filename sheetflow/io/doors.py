@@ -59,6 +59,13 @@ class FileDoor:
 
         return refresh_lock(self.out if self.out is not None else self.path)
 
+    def read_rows(self) -> dict[str, list[list[object]]]:
+        """Every sheet's title -> rows as read (for `sheetflow sync`); kept for `write`."""
+        from sheetflow.io.xlsx.reader import read_snapshot_rows
+
+        self._snapshot, rows = read_snapshot_rows(self.path)
+        return rows
+
     def write(self, plan: OutputPlan) -> str:
         from sheetflow.io.xlsx import write_plan
 

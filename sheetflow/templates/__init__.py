@@ -3,12 +3,12 @@
 Pure data, no openpyxl: `build_template(name, lang)` gives the sheet titles, the header (schema
 labels in the book's language) and the rows; `sheetflow.io.template_writer` makes the .xlsx file.
 
-Files: `<template>/<Sheet>.csv`, one per input sheet but Calendar (China's official calendar
-from `sheetflow.holidays` for the years of the example Log); `<template>/template.toml` (title,
-summary); `guide.en.md` / `guide.zh.md` (the "How to use" sheet). A CSV header names a schema
-column (`node`), or an extra column by its labels (`channel|渠道`); `:en` / `:zh` mark a column
-whose values differ by language, otherwise the value is the same in both (enum columns hold
-codes).
+Files: `<template>/<Sheet>.csv` (one per input sheet; the Calendar is China's official
+calendar of the example years, from `sheetflow.holidays`), `<template>/template.toml` (title,
+summary) and
+`guide.en.md` / `guide.zh.md` (the "How to use" sheet). A CSV header names a schema column
+(`node`), or an extra column by its labels (`channel|渠道`); `:en` / `:zh` mark a column whose
+values differ by language, otherwise the value is the same in both (enum columns hold codes).
 Columns named `expect_*` are not written: they hold each example row's expected outcome at
 EXAMPLE_AS_OF (and `expect_why`, the hand-worked reasoning), for the tests.
 
@@ -28,7 +28,6 @@ from datetime import date, datetime
 from importlib import resources
 
 from sheetflow.core import i18n, schema
-from sheetflow.holidays import template_rows
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -125,8 +124,26 @@ def _file(*parts: str) -> str:
 @functools.cache
 def _records(template: str, sheet: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     """The CSV header and rows of one sheet of a template, as text."""
+    if sheet == "Calendar":
+        return _calendar_records(template)
     header, *rows = csv.reader(io.StringIO(_file(template, sheet + ".csv")))
     return tuple(header), tuple(tuple(r) for r in rows)
+
+
+def _calendar_records(
+    template: str,
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """China's official calendar (sheetflow.holidays) for every year the example Log is in."""
+    from sheetflow.holidays import template_rows
+
+    _, log = _records(template, "Log")
+    years = sorted({int(t[:4]) for row in log for t in row if _INSTANT.fullmatch(t)})
+    en, zh = template_rows(years, "en"), template_rows(years, "zh")
+    rows = tuple(
+        (day.isoformat(), kind, name_en, name_zh)
+        for (day, kind, name_en), (_, _, name_zh) in zip(en, zh, strict=True)
+    )
+    return ("date", "kind", "name:en", "name:zh"), rows
 
 
 @dataclass(frozen=True)
@@ -171,22 +188,6 @@ def _sheet(template: str, sheet: schema.Sheet, lang: str) -> TemplateSheet:
         tuple(c.label(lang) for c in columns),
         tuple(c.column for c in columns),
         tuple(tuple(c.cell(row, lang) for c in columns) for row in rows),
-    )
-
-
-def _calendar(log: TemplateSheet, lang: str) -> TemplateSheet:
-    """China's official calendar (sheetflow.holidays) for every year the example Log falls in."""
-    years = sorted({value.year for row in log.rows for value in row if isinstance(value, date)})
-    columns = tuple(schema.CALENDAR.column(name) for name in ("date", "kind", "name"))
-    kinds = schema.DAY_KIND
-    return TemplateSheet(
-        schema.CALENDAR,
-        schema.CALENDAR.label(lang),
-        tuple(column.label(lang) for column in columns),
-        columns,
-        tuple(
-            (day, kinds.label(kind, lang), name) for day, kind, name in template_rows(years, lang)
-        ),
     )
 
 
@@ -261,11 +262,6 @@ def build_template(name: str, lang: str) -> Template:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
     about = tomllib.loads(_file(name, "template.toml"))
-    sheets = tuple(
-        _sheet(name, sheet, lang) for sheet in _INPUT_SHEETS if sheet is not schema.CALENDAR
-    )
-    log = next(sheet for sheet in sheets if sheet.sheet is schema.LOG)
-    at = _INPUT_SHEETS.index(schema.CALENDAR)
-    sheets = (*sheets[:at], _calendar(log, lang), *sheets[at:])
+    sheets = tuple(_sheet(name, sheet, lang) for sheet in _INPUT_SHEETS)
     guide_title, guide = _guide(name, lang)
     return Template(name, lang, f"{about['title'][lang]} — sheetflow", sheets, guide_title, guide)

@@ -88,12 +88,15 @@ class SheetEdit:
     cells: the new cells (values and header cells) by row.
     owned: the owned columns; their old cells go from every row when `clear` is set, and
         from the rows that get new cells otherwise.
+    keep_upto: rows up to this one that get no new cells keep their owned cells even when
+        `clear` is set (a header the plan does not write).
     head / tail: functions editing the XML before and after `<sheetData>`.
     """
 
     cells: CellTable
     owned: set[int]
     clear: bool
+    keep_upto: int = 0
     head: Callable[[bytes], bytes] = lambda xml: xml
     tail: Callable[[bytes], bytes] = lambda xml: xml
 
@@ -166,6 +169,7 @@ class _RowMerger:
         """user_columns_end: the last column the sheet's `<dimension>` covers (None: unknown)."""
         self.table = edit.cells.prefixed(prefix)
         self.clear = edit.clear
+        self.keep_upto = edit.keep_upto
         self.owned = edit.owned
         self.prefix = prefix
         self.sink = sink
@@ -269,7 +273,7 @@ class _RowMerger:
                     self.next_new += 1
             at = where.get(number)
             if at is None:
-                if not clear or inner is None:
+                if not clear or inner is None or number <= self.keep_upto:
                     append(data[start:end])
                 else:
                     append(self._merge(match.group(1), inner, None))
