@@ -110,9 +110,10 @@ def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
         findings=checked.findings.sorted(),
         log=log_timing,
         cases=cases_out,
-        overdue=summary.overdue_list(checked, log_timing),
+        overdue=summary.overdue_list(checked, log_timing, as_of),
+        at_risk=summary.at_risk_list(checked, log_timing, as_of),
         routes=routes,
-        kpis=summary.kpis(checked, log_timing, state, stats),
+        kpis=summary.kpis(checked, log_timing, state, stats, as_of),
         node_stats=stats,
     )
 
