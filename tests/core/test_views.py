@@ -64,13 +64,24 @@ def views_sheets() -> dict[str, list[list[object]]]:
 def test_refresh_json_has_the_manager_views_worked_out_by_hand(tmp_path):
     path = write_book(tmp_path / "views.xlsx", views_sheets())
     result = sheetflow(
-        "refresh", str(path), "--as-of", AS_OF, "--out", str(tmp_path / "out.xlsx"),
-        "--format", "json",
+        "refresh",
+        str(path),
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(tmp_path / "out.xlsx"),
+        "--format",
+        "json",
     )
     assert result.returncode == 0, result.stderr
     kpis = json.loads(result.stdout)["kpis"]
     assert list(kpis)[-6:] == [
-        "at_risk_open", "by_week", "workload", "by_department", "by_priority", "aging"
+        "at_risk_open",
+        "by_week",
+        "workload",
+        "by_department",
+        "by_priority",
+        "aging",
     ]
     assert kpis["at_risk_open"] == 2  # K4, K8
     assert kpis["by_week"] == [
@@ -107,14 +118,23 @@ def test_aging_lists_every_bucket_even_when_nothing_is_open(tmp_path):
     sheets["Log"] = sheets["Log"][:4]
     path = write_book(tmp_path / "closed.xlsx", sheets)
     result = sheetflow(
-        "refresh", str(path), "--as-of", AS_OF, "--out", str(tmp_path / "out.xlsx"),
-        "--format", "json",
+        "refresh",
+        str(path),
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(tmp_path / "out.xlsx"),
+        "--format",
+        "json",
     )
     kpis = json.loads(result.stdout)["kpis"]
     assert kpis["aging"] == {"<24h": 0, "24-72h": 0, "72h-7d": 0, ">7d": 0}
     assert kpis["workload"] == {} and kpis["at_risk_open"] == 0
     assert kpis["by_priority"]["urgent"] == {
-        "cases": 1, "open": 0, "overdue": 0, "on_time_rate": 0.0
+        "cases": 1,
+        "open": 0,
+        "overdue": 0,
+        "on_time_rate": 0.0,
     }
 
 
@@ -124,21 +144,43 @@ def test_overdue_json_keeps_spec_keys_first_then_case_details_and_working_latene
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     spec_keys = [
-        "case_id", "node", "assignee", "assignee_email", "manager", "manager_email",
-        "start", "due", "duration_h", "sla_h", "overdue_h",
+        "case_id",
+        "node",
+        "assignee",
+        "assignee_email",
+        "manager",
+        "manager_email",
+        "start",
+        "due",
+        "duration_h",
+        "sla_h",
+        "overdue_h",
     ]
     (item,) = data["items"]
     assert list(item)[: len(spec_keys)] == spec_keys
     # K6 due Mon 14 Oct 20:00; working time to Wed 12:00 = Tue 8 h + Wed 09-12 3 h = 11 h,
     # one working day (8 h) and 3 h.
     assert item == {
-        "case_id": "K6", "node": "Do", "assignee": "Ann", "assignee_email": "ann@example.com",
-        "manager": "Dora", "manager_email": "dora@example.com",
-        "start": "2024-10-14T12:00:00", "due": "2024-10-14T20:00:00",
-        "duration_h": 48.0, "sla_h": 8.0, "overdue_h": 40.0,
-        "title": "Parcel lost", "priority": "normal", "department": "Sales",
-        "late_working_h": 11.0, "late_days": 1, "late_hours": 3.0, "left_working_h": 0.0,
+        "case_id": "K6",
+        "node": "Do",
+        "assignee": "Ann",
+        "assignee_email": "ann@example.com",
+        "manager": "Dora",
+        "manager_email": "dora@example.com",
+        "start": "2024-10-14T12:00:00",
+        "due": "2024-10-14T20:00:00",
+        "duration_h": 48.0,
+        "sla_h": 8.0,
+        "overdue_h": 40.0,
+        "title": "Parcel lost",
+        "priority": "normal",
+        "department": "Sales",
+        "late_working_h": 11.0,
+        "late_days": 1,
+        "late_hours": 3.0,
+        "left_working_h": 0.0,
     }
     # at risk: K4 due now (0 h left), K8 due 13:30 -> 13:00-13:30 after lunch = 0.5 h left
-    assert [(r["case_id"], r["assignee"], r["manager"], r["left_working_h"])
-            for r in data["at_risk"]] == [("K4", "Cai", "Eve", 0.0), ("K8", "Bob", "Dora", 0.5)]
+    assert [
+        (r["case_id"], r["assignee"], r["manager"], r["left_working_h"]) for r in data["at_risk"]
+    ] == [("K4", "Cai", "Eve", 0.0), ("K8", "Bob", "Dora", 0.5)]
