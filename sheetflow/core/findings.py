@@ -151,6 +151,11 @@ class Findings:
         template = zh if self.book.language == schema.ZH else en
         return template.format(detail=detail)
 
+    def _hint(self, hint: str) -> str:
+        if not hint:
+            return ""
+        return ("；" if self.book.language == schema.ZH else "; ") + hint
+
     def add(
         self,
         sheet: str,
@@ -160,8 +165,12 @@ class Findings:
         code: str,
         detail: str = "",
         severity: str | None = None,
+        hint: str = "",
     ) -> None:
-        """Add one finding; `sheet` and `column` are canonical names (mapped to the file's)."""
+        """Add one finding; `sheet` and `column` are canonical names (mapped to the file's).
+
+        hint: words appended to the message (a "did you mean", the other rows of the same slip).
+        """
         table = self.book.table(sheet)
         title = self.book.title(sheet) if sheet in schema.SHEETS_BY_NAME else sheet
         header: str | None = None
@@ -180,7 +189,7 @@ class Findings:
                 header,
                 json_value(value),
                 code,
-                self._message(code, detail),
+                self._message(code, detail) + self._hint(hint),
                 severity or SEVERITY[code],
                 cell,
             )

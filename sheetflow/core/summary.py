@@ -69,7 +69,7 @@ def kpis(
     """The `kpis` object of SPEC §6 / §8, JSON-ready; with `as_of`, also the views of §10."""
     settings = checked.settings
     has_id = checked.cases["case_id"].notna().to_numpy()
-    state = state[has_id]
+    every_case, state = state, state[has_id]
     closed = state["case_status"] == "closed"
     elapsed = state.loc[closed, "case_elapsed_h"].dropna()
     on_time = (elapsed <= settings.case_sla_hours + 1e-9).mean() if len(elapsed) else None
@@ -112,7 +112,7 @@ def kpis(
         "nodes": nodes,
     }
     if as_of is not None:
-        result.update(views.manager_views(checked, timing, state, as_of))
+        result.update(views.manager_views(checked, timing, every_case, as_of))
     return result
 
 

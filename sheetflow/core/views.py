@@ -15,6 +15,12 @@ from sheetflow.core.validate import Checked
 
 OPEN_STATUSES = ("overdue", "at_risk", "on_track")
 AGING_BUCKETS = ("<24h", "24-72h", "72h-7d", ">7d")
+AGING_LABEL_KEYS = (
+    "view.aging_lt_24h",
+    "view.aging_24_72h",
+    "view.aging_72h_7d",
+    "view.aging_gt_7d",
+)
 AGING_EDGES = (24.0, 72.0, 168.0)  # lower bounds of the 2nd..4th buckets, inclusive
 VIEW_KEYS = ("at_risk_open", "by_week", "workload", "by_department", "by_priority", "aging")
 _EPS = 1e-9  # same tolerance as the on-time KPI of SPEC §6
@@ -152,7 +158,7 @@ def by_week(checked: Checked, cases: pd.DataFrame, as_of: pd.Timestamp) -> list[
 
     def monday(values: pd.Series) -> pd.Series:
         day = values.dt.normalize()
-        return day - pd.to_timedelta(day.dt.weekday, unit="D")
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
 
     weeks = pd.date_range(monday(pd.Series([first]))[0], as_of, freq="7D")
     closed_at = pd.Series(_closed_at(checked, cases))
