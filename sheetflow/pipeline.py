@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from sheetflow import terminal
 from sheetflow.core import rules, summary, timing, validate
 from sheetflow.core.report import Report
 from sheetflow.core.settings import DEFAULTS
@@ -74,7 +75,10 @@ def _timed(
     book: Workbook, as_of: pd.Timestamp
 ) -> tuple[validate.Checked, pd.DataFrame, pd.DataFrame]:
     """Validate, then time every Log row and every case."""
+    terminal.set_language(book.language)
+    terminal.step("progress.checking")
     checked = validate.check(book, as_of)
+    terminal.step("progress.timing")
     cal = timing.build_calendar(checked.settings, checked.calendar)
     log_timing = timing.log_timing(checked, cal, as_of)
     return checked, log_timing, timing.case_state(checked, log_timing, cal, as_of)
@@ -84,6 +88,7 @@ def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
     """Everything SPEC §2-§7 asks of one workbook at one instant, as a `Report`."""
     checked, log_timing, state = _timed(book, as_of)
     case_open = state["case_status"] == "open"
+    terminal.step("progress.routing")
     routes = rules.route_cases(
         checked.cases,
         case_open,
@@ -103,6 +108,7 @@ def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
                 state.loc[routes["case_row"].to_numpy(), "case_elapsed_h"].to_numpy(), 2
             ),
         )
+    terminal.step("progress.summarising")
     stats = summary.node_stats(checked, log_timing)
     return Report(
         book=book,
