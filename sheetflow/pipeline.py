@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -10,6 +12,7 @@ import pandas as pd
 
 from sheetflow import terminal
 from sheetflow.core import rules, summary, timing, validate
+from sheetflow.core.layout import build_plan
 from sheetflow.core.report import Report
 from sheetflow.core.settings import DEFAULTS
 from sheetflow.core.workbook import Workbook, is_blank
@@ -141,10 +144,25 @@ def explain(book: Workbook, as_of: pd.Timestamp, case_id: str) -> list[str]:
     )
 
 
+def refresh(door, as_of: str | None = None, now: dt.datetime | None = None) -> tuple[Report, str]:  # noqa: ANN001, E501
+    """Read, compute and write the outputs back through the door, holding its write lock.
+
+    Returns the report and where the outputs went (for the user).
+    """
+    exclusive = getattr(door, "exclusive", contextlib.nullcontext)
+    with exclusive():
+        report = run(door, as_of, now)
+        target = getattr(door, "out", None) or door.name
+        terminal.step("progress.writing", name=os.path.basename(str(target)))
+        written = door.write(build_plan(report))
+    return report, written
+
+
 def run(door, as_of: str | None = None, now: dt.datetime | None = None) -> Report:  # noqa: ANN001
     """Read the door's workbook once and compute everything at `as_of` (default: now).
 
     door: any `sheetflow.io.doors.Door`; now: the clock, injected by the job and the tests.
     """
+    terminal.step("progress.reading", name=os.path.basename(str(door.name)))
     book = door.read()
     return compute(book, resolve_as_of(book, as_of, now))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
@@ -41,11 +45,66 @@ def check_workbook_file(path: Path) -> None:
         raise WorkbookError(f"{path} is a zip file but not an Excel workbook (no xl/workbook.xml)")
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The bytes of a workbook file as one run read them, and how to tell if it changed since.
+
+    The writer edits these bytes (never re-reads the file), and before replacing the file it
+    checks that the file on disk is still this one: size, mtime and SHA-256.
+    """
+
+    path: Path
+    data: bytes
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def take(cls, path: Path) -> Snapshot:
+        try:
+            with path.open("rb") as handle:
+                before = os.fstat(handle.fileno())
+                data = handle.read()
+        except PermissionError as exc:
+            raise WorkbookError(f"{path}: permission denied (cannot read the file)") from exc
+        except OSError as exc:
+            raise WorkbookError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return cls(path, data, before.st_size, before.st_mtime_ns, _digest(data))
+
+    def changed(self) -> str | None:
+        """Why the file on disk is no longer what was read, or None if it is the same."""
+        try:
+            now = self.path.stat()
+        except OSError:
+            return "it was removed or renamed"
+        if now.st_size != self.size or now.st_mtime_ns != self.mtime_ns:
+            with self.path.open("rb") as handle:
+                if _digest(handle.read()) != self.sha256:
+                    return "another program saved it"
+        return None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_snapshot(path: Path | str) -> tuple[Snapshot, Workbook]:
+    """Read the file once: its bytes (kept for the writer) and the `Workbook` in them."""
+    path = Path(path)
+    check_workbook_file(path)
+    snapshot = Snapshot.take(path)
+    return snapshot, build_workbook(_rows_of(snapshot.data, path), source=str(path))
+
+
 def read_rows(path: Path) -> dict[str, list[list[object]]]:
     """Every sheet of the file: title -> rows anchored at A1, cells as calamine reads them."""
     check_workbook_file(path)
+    return _rows_of(path.read_bytes(), path)
+
+
+def _rows_of(data: bytes, path: Path) -> dict[str, list[list[object]]]:
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         raw: dict[str, list[list[object]]] = {}
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
