@@ -74,26 +74,32 @@ def _tokens(text: str) -> list[str]:
 
 def wrap(text: str, width: int) -> list[str]:
     """Lines of at most `width` display columns (a longer word is cut), breaking at spaces and
-    between Chinese characters; a closing punctuation mark never starts a line."""
+    between Chinese characters; a closing punctuation mark never starts a line (the character
+    before it moves down with it)."""
     width = max(width, 8)
     lines: list[str] = []
-    line, used = "", 0
+    line: list[str] = []
+    used = 0
     for token in _tokens(text):
-        w = display_width(token)
         if token == " " and not line:
             continue
-        if used + w <= width or (w <= 2 and _closing(token) and line):
-            line += token
+        w = display_width(token)
+        if used + w <= width:
+            line.append(token)
             used += w
             continue
-        lines.append(line.rstrip())
+        carried: list[str] = []
+        if _closing(token) and len(line) > 1 and line[-1] != " ":
+            carried = [line.pop()]
+        lines.append("".join(line).rstrip())
         while display_width(token) > width:
             head = truncate(token, width + 1)[:-1]
             lines.append(head)
             token = token[len(head) :]
-        line, used = ("", 0) if token == " " else (token, display_width(token))
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
+        line = [] if token == " " else [*carried, token]
+        used = display_width("".join(line))
+    if "".join(line).strip() or not lines:
+        lines.append("".join(line).rstrip())
     return lines
 
 
@@ -185,6 +191,8 @@ class Progress:
         phase = i18n.text(key, self.lang, **params)
         with self._lock:
             self.phase, self.done, self.total = phase, 0, 0
+            if self._thread is not None and time.monotonic() - self.started >= self.delay:
+                self._draw()  # a new phase shows at once, not at the next tick
 
     def advance(self, done: int, total: int) -> None:
         """Progress within the phase: `done` of `total` units (draws a bar)."""
@@ -218,12 +226,21 @@ class Progress:
             return
         while not self._stop.is_set():
             with self._lock:
-                if not self._stop.is_set() and self.phase:
-                    width = terminal_width(self.stream, 80) - 1
-                    self.stream.write("\r\x1b[2K" + truncate(self.line(), width))
-                    self.stream.flush()
-                    self._shown = True
+                self._draw()
             self._stop.wait(0.2)
+
+    def _draw(self) -> None:
+        """Redraw the line; the caller holds the lock."""
+        if self._stop.is_set() or not self.phase:
+            return
+        width = terminal_width(self.stream, 80) - 1
+        try:
+            self.stream.write("\r\x1b[2K" + truncate(self.line(), width))
+            self.stream.flush()
+        except (OSError, UnicodeError, ValueError):  # a closed or non-UTF-8 terminal: give up
+            self._stop.set()
+            return
+        self._shown = True
 
 
 def _is_terminal(stream: TextIO) -> bool:
