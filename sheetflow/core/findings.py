@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import schema
+from sheetflow.core import i18n, schema
 from sheetflow.core.workbook import Workbook, column_letter
 
 ERROR = "error"
@@ -133,6 +134,12 @@ def json_value(value: object) -> object:
     if isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def did_you_mean(value: object, known: list[str], lang: str) -> str:
+    """A hint naming the known value closest to `value` (difflib), or "" when none is close."""
+    close = difflib.get_close_matches(str(value).strip(), known, n=1, cutoff=0.6)
+    return i18n.text("hint.did_you_mean", lang, name=close[0]) if close else ""
 
 
 def _quote(sheet: str) -> str:

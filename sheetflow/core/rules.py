@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sheetflow.core import schema
-from sheetflow.core.findings import Findings
+from sheetflow.core.findings import Findings, did_you_mean
 from sheetflow.core.people import (
     PeopleIndex,
     as_of_day,
@@ -1329,7 +1329,9 @@ def _report_approvers(table: DecisionTable, index: PeopleIndex, findings: Findin
     roles = index.roles()
     for rule in table.rules:
         if rule.approver is not None and index.get(rule.approver) is None:
-            findings.add("Rules", rule.row, "approver", rule.approver, "unknown_person")
+            names = [p.name for p in index.by_key.values()]
+            hint = did_you_mean(rule.approver, names, lang)
+            findings.add("Rules", rule.row, "approver", rule.approver, "unknown_person", hint=hint)
         if rule.approver is None and rule.approver_role is not None:
             if not index.holders(rule.approver_role):
                 held = (", " if lang != schema.ZH else "、").join(roles)

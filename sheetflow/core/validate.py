@@ -6,7 +6,6 @@ Every check is a column operation; findings are built only for the rows that fai
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sheetflow.core import coerce, i18n, people, schema
-from sheetflow.core.findings import Findings
+from sheetflow.core.findings import Findings, did_you_mean
 from sheetflow.core.settings import Settings, read_settings
 from sheetflow.core.workbook import Workbook, blank_mask
 
@@ -215,12 +214,6 @@ def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) ->
     return process
 
 
-def suggestion(value: object, known: list[str], lang: str) -> str:
-    """A "did you mean" hint naming the known value closest to `value`, or ""."""
-    close = difflib.get_close_matches(str(value).strip(), known, n=1, cutoff=0.6)
-    return i18n.text("hint.did_you_mean", lang, name=close[0]) if close else ""
-
-
 def _rows_text(rows: list[int]) -> str:
     listed = ", ".join(str(r) for r in rows[:_ROWS_LISTED])
     return listed + (", …" if len(rows) > _ROWS_LISTED else "")
@@ -248,7 +241,7 @@ def add_grouped(
         rows = [int(r) for r in rows]
         hints = []
         if candidates and i < _SUGGEST_AT_MOST:
-            hints.append(suggestion(value, candidates, lang))
+            hints.append(did_you_mean(value, candidates, lang))
         if len(rows) > 1:
             more = rows[1:]
             hints.append(i18n.text("hint.same_rows", lang, n=len(more), rows=_rows_text(more)))

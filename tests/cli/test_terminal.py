@@ -196,12 +196,17 @@ def test_progress_goes_to_stderr_only_and_only_on_a_terminal(tmp_path):
 def test_did_you_mean_for_nodes_people_and_case_ids(tmp_path, sheets):
     sheets["Log"][2][1] = "Clasify"  # Classify
     sheets["Log"][3][2] = "Bobb"  # Bob
+    sheets["People"][1][3] = "Dorra"  # Ann's manager, Dora
+    sheets["Rules"][2][3] = "Eva"  # R2's approver, Eve
     path = write_book(tmp_path / "typos.xlsx", sheets)
     result = sheetflow("validate", str(path), "--as-of", AS_OF, "--format", "json")
-    messages = {f["code"]: f["message"] for f in json.loads(result.stdout)["findings"]}
-    assert "did you mean 'Classify'?" in messages["unknown_node"]
-    assert "did you mean 'Bob'?" in messages["unknown_person"]
-    assert "skipped_required" not in messages  # C1 lacks Classify because of the typo
+    findings = json.loads(result.stdout)["findings"]
+    messages = {(f["sheet"], f["code"]): f["message"] for f in findings}
+    assert "did you mean 'Classify'?" in messages["Log", "unknown_node"]
+    assert "did you mean 'Bob'?" in messages["Log", "unknown_person"]
+    assert "did you mean 'Dora'?" in messages["People", "unknown_person"]
+    assert "did you mean 'Eve'?" in messages["Rules", "unknown_person"]
+    assert "skipped_required" not in {f["code"] for f in findings}  # C1 lacks Classify: typo
     explain = sheetflow("route", str(path), "--as-of", AS_OF, "--explain", "C22")
     assert explain.returncode == 2
     assert "did you mean C2" in explain.stderr and len(explain.stderr.splitlines()) == 1
