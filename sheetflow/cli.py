@@ -58,10 +58,6 @@ def read_book(spec: str) -> Workbook:
     return open_book(spec).read()
 
 
-def _zh(report_or_book: Report | Workbook) -> bool:
-    return report_or_book.language == schema.ZH
-
-
 def _iso(value: object) -> object:
     if isinstance(value, pd.Timestamp):
         return None if pd.isna(value) else value.to_pydatetime().isoformat()
