@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sheetflow.core import schema
+from sheetflow.holidays import template_rows
 
 TEMPLATES: tuple[str, ...] = ("complaints", "purchase", "contract")
 LANGUAGES: tuple[str, ...] = schema.LANGUAGES
@@ -109,21 +110,7 @@ DESCRIPTION = Text("说明", "description")
 # The example data below is laid out as tables by hand; the formatter keeps off it.
 # fmt: off
 # ----------------------------------------------------------------------------------------------
-# Shared across templates: the 2024 holidays and the Settings rows.
-
-NATIONAL_DAY = Text("国庆节", "National Day")
-MID_AUTUMN = Text("中秋节", "Mid-Autumn Festival")
-MAKE_UP = Text("调休上班", "Make-up workday")
-
-CALENDAR_ROWS: tuple[tuple[object, ...], ...] = (
-    (_day("09-14"), "workday", Text("中秋节调休上班", "Mid-Autumn make-up workday")),
-    (_day("09-15"), "holiday", MID_AUTUMN),
-    (_day("09-16"), "holiday", MID_AUTUMN),
-    (_day("09-17"), "holiday", MID_AUTUMN),
-    (_day("09-29"), "workday", Text("国庆节调休上班", "National Day make-up workday")),
-    *((date(2024, 10, d), "holiday", NATIONAL_DAY) for d in range(1, 8)),
-    (_day("10-12"), "workday", Text("国庆节调休上班", "National Day make-up workday")),
-)
+# Shared across templates: the Settings rows (the Calendar rows come from sheetflow.holidays).
 
 
 def _settings_rows(
@@ -1216,6 +1203,12 @@ def _guide(data: _Data, lang: str) -> tuple[GuideLine, ...]:
     return tuple(lines)
 
 
+def _calendar_rows(data: _Data, lang: str) -> tuple[tuple[object, ...], ...]:
+    """China's official calendar (sheetflow.holidays) for every year the example Log falls in."""
+    years = {value.year for row in data.log for value in row if isinstance(value, date)}
+    return template_rows(sorted(years), lang)
+
+
 def build_template(name: str, lang: str) -> Template:
     """The example workbook `name` in language `lang`, as plain values.
 
@@ -1247,7 +1240,7 @@ def build_template(name: str, lang: str) -> Template:
         _sheet(schema.LOG, ("case_id", "node", "assignee", "start", "end", "note"), data.log, lang),
         _sheet(schema.PEOPLE, people_header, _people_rows(data.people), lang),
         _sheet(schema.RULES, data.rules_header, data.rules, lang),
-        _sheet(schema.CALENDAR, ("date", "kind", "name"), CALENDAR_ROWS, lang),
+        _sheet(schema.CALENDAR, ("date", "kind", "name"), _calendar_rows(data, lang), lang),
         _sheet(schema.SLA, ("node", "priority", "sla_hours"), data.sla, lang),
         _sheet(
             schema.EXCEPTIONS,

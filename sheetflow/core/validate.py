@@ -415,6 +415,48 @@ def _check_skipped(
             )
 
 
+def _check_calendar_years(
+    findings: Findings, log: pd.DataFrame, calendar: pd.DataFrame, as_of: pd.Timestamp
+) -> None:
+    """calendar_gap: a year Log times fall in has no Calendar row while other years have some.
+
+    Years after as_of's are left out: those times are already `future_time` (typos, mostly).
+    """
+    covered = calendar["date"].dropna().dt.year.unique()
+    if covered.size == 0:
+        return
+    times = pd.concat([log["start"], log["end"]]).dropna()
+    years = np.unique(times.dt.year.to_numpy())
+    missing = years[~np.isin(years, covered) & (years <= as_of.year)]
+    for year in missing:
+        findings.add("Calendar", None, None, int(year), "calendar_gap", str(int(year)))
+
+
+def _names_taken(book: Workbook, findings: Findings) -> None:
+    """The user's own columns and sheets named like sheetflow's outputs: kept, and said so."""
+    lang = book.language
+    titles = book.output_titles()
+    for title in book.taken_titles:
+        name = schema.output_sheet_for_title(title)
+        ours = titles[name][0] if name in titles else ""
+        findings.add(
+            title, None, None, title, "name_taken", i18n.text("taken.sheet", lang, ours=ours)
+        )
+    for name in ("Log", "Cases"):
+        table = book.table(name)
+        if table is None:
+            continue
+        for ref in table.taken:
+            findings.add(
+                name,
+                1,
+                ref.header,
+                ref.header,
+                "name_taken",
+                i18n.text("taken.column", lang, header=ref.header),
+            )
+
+
 def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     """Type every sheet and run every check of SPEC §7 except the routing ones."""
     findings = Findings(book)
@@ -422,6 +464,7 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     for sheet in schema.INPUT_SHEETS:
         if sheet.required and book.table(sheet.name) is None:
             findings.add(sheet.label(lang), None, None, None, "missing_sheet", sheet.label(lang))
+    _names_taken(book, findings)
     settings = read_settings(book, findings)
     typed = {
         sheet.name: type_sheet(book, sheet, findings)
@@ -439,6 +482,7 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     has_people = book.table("People") is not None
     _check_log(findings, typed["Log"], cases, process, people_frame, has_people, edges, as_of)
     _check_skipped(findings, typed["Log"], cases, process, edges)
+    _check_calendar_years(findings, typed["Log"], typed["Calendar"], as_of)
     if has_people:
         _duplicates(
             findings,

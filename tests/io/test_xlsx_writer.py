@@ -25,6 +25,7 @@ from sheetflow.errors import LockedError, UsageError, WorkbookError
 from sheetflow.io import safety
 from sheetflow.io.xlsx import read_snapshot, sheetxml, write_plan
 from sheetflow.io.xlsx import writer as xlsx_writer
+from sheetflow.io.xlsx.reader import ownership_of
 
 
 def write_report(source: Path, report: Report, out: Path | None = None) -> Path:
@@ -104,7 +105,8 @@ def read_raw(path: Path) -> dict[str, list[list[object]]]:
 
 
 def load_book(path: Path) -> Workbook:
-    return build_workbook(read_raw(path), str(path))
+    """What the file door reads: the cells (here with openpyxl) and sheetflow's own records."""
+    return build_workbook(read_raw(path), str(path), ownership_of(path.read_bytes()))
 
 
 def make_report(book: Workbook, log_rows: tuple[int, ...] = (2, 3, 4, 6)) -> Report:
@@ -437,17 +439,36 @@ def test_existing_columns_and_sheets_overwritten_in_place(
     assert wb.sheetnames == list(TITLES[lang].values()) + OWNED[lang]
 
 
-def test_owned_sheet_replaced_where_it_was(book_path: Path, lang: str) -> None:
+def test_users_sheet_named_like_ours_is_kept(book_path: Path, lang: str) -> None:
     wb = openpyxl.load_workbook(book_path)
-    wb.create_sheet("Summary", 1)  # an old Summary (English) placed by the user after Process
-    wb["Summary"]["A1"] = "stale"
+    wb.create_sheet("Summary", 1)  # the user's own "Summary", not written by sheetflow
+    wb["Summary"]["A1"] = "mine"
     wb.save(book_path)
-    out = write_report(book_path, make_report(load_book(book_path)), book_path.with_name("o.xlsx"))
+    report = make_report(load_book(book_path))
+    out = write_report(book_path, report, book_path.with_name("o.xlsx"))
+    wb = openpyxl.load_workbook(out)
+    ours = "Summary (sheetflow)" if lang == "en" else OWNED[lang][0]
+    assert wb.sheetnames[1] == "Summary" and wb["Summary"]["A1"].value == "mine"
+    assert ours in wb.sheetnames and wb[ours]["A1"].value != "mine"
+    again = write_report(out, make_report(load_book(out)), book_path.with_name("o2.xlsx"))
+    assert openpyxl.load_workbook(again).sheetnames == wb.sheetnames  # no third copy
+
+
+def test_owned_sheet_replaced_where_it_was(book_path: Path, lang: str) -> None:
+    first = write_report(
+        book_path, make_report(load_book(book_path)), book_path.with_name("a.xlsx")
+    )
+    wb = openpyxl.load_workbook(first)
+    summary = OWNED[lang][0]
+    wb.move_sheet(summary, 1 - wb.sheetnames.index(summary))  # the user moves it after Process
+    wb[summary]["A1"] = "stale"
+    wb.save(first)
+    out = write_report(first, make_report(load_book(first)), book_path.with_name("b.xlsx"))
     names = openpyxl.load_workbook(out).sheetnames
     titles = list(TITLES[lang].values())
-    rest = [t for t in OWNED[lang] if t != OWNED[lang][0]]
-    assert names == [titles[0], OWNED[lang][0], *titles[1:], *rest]
-    assert openpyxl.load_workbook(out)[OWNED[lang][0]]["A1"].value != "stale"
+    rest = [t for t in OWNED[lang] if t != summary]
+    assert names == [titles[0], summary, *titles[1:], *rest]
+    assert openpyxl.load_workbook(out)[summary]["A1"].value != "stale"
 
 
 def test_twice_is_once(book_path: Path, lang: str, fast: bool) -> None:
