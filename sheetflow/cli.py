@@ -3,27 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import io
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from sheetflow import pipeline
-from sheetflow.core import schema
+from sheetflow import pipeline, terminal
+from sheetflow.core import i18n, schema, views
 from sheetflow.core.findings import json_value
 from sheetflow.core.report import Report
-from sheetflow.core.summary import OVERDUE_COLUMNS, hours
+from sheetflow.core.summary import WORK_ITEM_COLUMNS, hours
 from sheetflow.core.workbook import Workbook
 from sheetflow.errors import SheetflowError, UsageError, WorkbookError
 from sheetflow.io.doors import Door, open_book
 
 TEMPLATES = ("complaints", "purchase", "contract")
-HOUR_FIELDS = ("duration_h", "sla_h", "overdue_h", "age_h", "amount")
+HOUR_FIELDS = (
+    "duration_h",
+    "sla_h",
+    "overdue_h",
+    "age_h",
+    "amount",
+    "late_working_h",
+    "late_hours",
+    "left_working_h",
+)
 
 # Commands that live beside their door or feature: each module has `add_parser(subparsers)`,
 # which adds its sub-command with `set_defaults(run=...)`; run(args) returns the exit code.
@@ -45,11 +56,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def read_book(spec: str) -> Workbook:
+    terminal.step("progress.reading", name=os.path.basename(spec))
     return open_book(spec).read()
-
-
-def _zh(report_or_book: Report | Workbook) -> bool:
-    return report_or_book.language == schema.ZH
 
 
 def _iso(value: object) -> object:
@@ -72,20 +80,46 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _count(kind: str, n: int, lang: str) -> str:
+    key = f"terminal.count.{kind}_one" if n == 1 else f"terminal.count.{kind}s"
+    return i18n.text(key, lang, n=n)
+
+
 def _summary_line(report: Report) -> str:
-    if _zh(report):
-        return f"{report.errors} 个错误，{report.warnings} 个警告"
-    plural = "s" if report.warnings != 1 else ""
-    errors = f"{report.errors} error{'s' if report.errors != 1 else ''}"
-    return f"{errors}, {report.warnings} warning{plural}"
+    lang = report.language
+    return i18n.text(
+        "terminal.count.both",
+        lang,
+        errors=_count("error", report.errors, lang),
+        warnings=_count("warning", report.warnings, lang),
+    )
+
+
+def format_findings(report: Report, width: int | None = None) -> str:
+    """Findings as a table aligned by display width; long messages wrap in their column."""
+    lang = report.language
+    headers = [
+        i18n.text(f"terminal.col.{name}", lang)
+        for name in ("severity", "cell", "code", "value", "message")
+    ]
+    rows = []
+    for f in report.findings:
+        value = "" if f.value is None else json.dumps(f.value, ensure_ascii=False)
+        rows.append(
+            [
+                i18n.text(f"terminal.severity.{f.severity}", lang),
+                f.cell or f.sheet,
+                f.code,
+                terminal.truncate(value, 24),
+                f.message,
+            ]
+        )
+    lines = terminal.table(headers, rows, width=width, wrap_last=True) if rows else []
+    return "\n".join([*lines, _summary_line(report)])
 
 
 def _print_findings(report: Report) -> None:
-    for f in report.findings:
-        where = f.cell or f.sheet
-        value = "" if f.value is None else f" {json.dumps(f.value, ensure_ascii=False)}"
-        print(f"{f.severity:<7} {where:<16} {f.code:<17}{value}  {f.message}")
-    print(_summary_line(report))
+    print(format_findings(report, terminal.terminal_width()))
 
 
 def _exit_code(report: Report) -> int:
@@ -159,47 +193,94 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _warn_errors(report: Report) -> None:
     if report.errors:
-        hint = (
-            "运行 sheetflow validate 查看" if _zh(report) else "run sheetflow validate to see them"
-        )
-        print(f"{_summary_line(report)}; {hint}", file=sys.stderr)
+        hint = i18n.text("terminal.errors_hint", report.language, summary=_summary_line(report))
+        print(hint, file=sys.stderr)
 
 
 def cmd_overdue(args: argparse.Namespace) -> int:
     report = _report(args)
-    items = _records(report.overdue, OVERDUE_COLUMNS)
+    items = _records(report.overdue, WORK_ITEM_COLUMNS)
     if args.format == "json":
-        _print_json({"as_of": _iso(report.as_of), "items": items})
+        at_risk = _records(report.at_risk, WORK_ITEM_COLUMNS) if len(report.at_risk) else []
+        _print_json({"as_of": _iso(report.as_of), "items": items, "at_risk": at_risk})
     elif args.format == "csv":
         buffer = io.StringIO()
-        pd.DataFrame(items, columns=OVERDUE_COLUMNS).to_csv(buffer, index=False)
+        pd.DataFrame(items, columns=WORK_ITEM_COLUMNS).to_csv(buffer, index=False)
         sys.stdout.write(buffer.getvalue())
     else:
-        print(format_overdue(report, items))
+        at_risk = _records(report.at_risk, WORK_ITEM_COLUMNS) if len(report.at_risk) else []
+        print(format_overdue(report, items, at_risk))
     _warn_errors(report)
     return _exit_code(report)
 
 
-def format_overdue(report: Report, items: list[dict[str, object]]) -> str:
-    zh = _zh(report)
-    stamp = report.as_of.strftime("%Y-%m-%d %H:%M")
-    if not items:
-        return f"截至 {stamp} 无超时事项" if zh else f"nothing overdue as of {stamp}"
-    head = f"截至 {stamp} 超时 {len(items)} 项：" if zh else f"{len(items)} overdue as of {stamp}:"
-    lines = [head]
+def _stamp(value: object) -> str:
+    return "" if value is None else str(value).replace("T", " ")[:16]
+
+
+def _number(value: object) -> str:
+    return "" if value is None else f"{float(value):g}"
+
+
+def _lateness(item: dict[str, object], lang: str) -> str:
+    days, rest = int(item["late_days"] or 0), _number(item["late_hours"] or 0)
+    if days:
+        return i18n.text("view.late_value", lang, days=days, hours=rest)
+    return i18n.text("view.late_hours_only", lang, hours=rest)
+
+
+def _work_table(
+    items: list[dict[str, object]], lang: str, overdue: bool, width: int | None = None
+) -> list[str]:
+    """Overdue / at-risk rows: case details, who does it (assignee) and whom to tell (manager).
+
+    Titles are cut (…) so the table fits the terminal; other columns are never cut.
+    """
+    names = ["case", "node", "title", "priority", "assignee", "manager", "due"]
+    names.append("late" if overdue else "left")
+    headers = [i18n.text(f"terminal.col.{name}", lang) for name in names]
+    rows = []
     for it in items:
-        manager = f" / {it['manager']}" if it["manager"] else ""
-        due = str(it["due"]).replace("T", " ")[:16]
-        if zh:
-            lines.append(
-                f"  {it['case_id']}  {it['node']}  {it['assignee']}{manager}  截止 {due}  "
-                f"已用 {it['duration_h']}h / 时限 {it['sla_h']}h  超时 {it['overdue_h']}h"
-            )
+        priority = it["priority"] or "normal"
+        row = [
+            str(it["case_id"]),
+            str(it["node"]),
+            str(it["title"] or ""),
+            i18n.text(f"priority.{priority}", lang) if i18n.has(f"priority.{priority}") else "",
+            str(it["assignee"] or ""),
+            str(it["manager"] or ""),
+            _stamp(it["due"]),
+        ]
+        if overdue:
+            row.append(_lateness(it, lang))
         else:
-            lines.append(
-                f"  {it['case_id']}  {it['node']}  {it['assignee']}{manager}  due {due}  "
-                f"{it['duration_h']}h of {it['sla_h']}h  over by {it['overdue_h']}h"
-            )
+            row.append(i18n.text("view.late_hours_only", lang, hours=_number(it["left_working_h"])))
+        rows.append(row)
+    width = width or terminal.terminal_width()
+    for title_width in (30, 24, 18, 12):
+        cut = [[*r[:2], terminal.truncate(r[2], title_width), *r[3:]] for r in rows]
+        lines = terminal.table(headers, cut, indent="  ")
+        if max(terminal.display_width(line) for line in lines) <= width:
+            break
+    return lines
+
+
+def format_overdue(
+    report: Report,
+    items: list[dict[str, object]],
+    at_risk: list[dict[str, object]] | None = None,
+) -> str:
+    """The overdue list (and the at-risk list below it) as aligned tables."""
+    lang = report.language
+    stamp = report.as_of.strftime("%Y-%m-%d %H:%M")
+    if items:
+        lines = [i18n.text("terminal.overdue.head", lang, n=len(items), as_of=stamp)]
+        lines += _work_table(items, lang, overdue=True)
+    else:
+        lines = [i18n.text("terminal.overdue.none", lang, as_of=stamp)]
+    if at_risk:
+        lines += ["", i18n.text("terminal.at_risk.head", lang, n=len(at_risk))]
+        lines += _work_table(at_risk, lang, overdue=False)
     return "\n".join(lines)
 
 
@@ -207,6 +288,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     book = read_book(args.book)
     as_of = pipeline.resolve_as_of(book, args.as_of)
     if args.explain:
+        _check_case_id(book, args.explain)
         for line in pipeline.explain(book, as_of, args.explain):
             print(line)
         return 0
@@ -215,55 +297,103 @@ def cmd_route(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json({"as_of": _iso(report.as_of), "routes": routes})
     else:
-        print(format_routes(report, routes))
+        print(format_routes(report, routes, show_all=args.all))
     _warn_errors(report)
     return _exit_code(report)
 
 
-def format_routes(report: Report, routes: list[dict[str, object]]) -> str:
-    zh = _zh(report)
+def _check_case_id(book: Workbook, case_id: str) -> None:
+    """A one-line usage error, with the nearest ids, for an id that is not in Cases."""
+    frame = book.frame("Cases")
+    if "case_id" not in frame.columns:
+        return
+    ids = [str(v).strip() for v in frame["case_id"].dropna().drop_duplicates()]
+    if case_id.strip() in ids:
+        return
+    lang = book.language
+    message = i18n.text("terminal.no_case", lang, case=repr(case_id), sheet=book.title("Cases"))
+    close = difflib.get_close_matches(case_id.strip(), ids, n=3, cutoff=0.6)
+    if close:
+        names = ", ".join(close)
+        message += "; " + i18n.text("terminal.did_you_mean", lang, name=names)
+    raise UsageError(message)
+
+
+def _open_routes(report: Report) -> list[bool]:
+    """Per route row: is its case open (routes follow `report.routes`' order)."""
+    if report.routes.empty or "case_row" not in report.routes.columns:
+        return [True] * len(report.routes)
+    status = report.cases["case_status"].reindex(report.routes["case_row"].to_numpy())
+    return [s != "closed" for s in status.to_numpy(dtype=object)]
+
+
+def format_routes(report: Report, routes: list[dict[str, object]], show_all: bool = True) -> str:
+    """Each case's approver(s); without `show_all` only the cases still open."""
+    lang = report.language
     if not routes:
-        return "没有审批分派（无审批规则表？）" if zh else "no routes (is there a Rules sheet?)"
-    header = ("编号", "规则", "审批岗位", "审批人") if zh else ("case", "rule", "role", "approver")
-    lines = [f"{header[0]:<12} {header[1]:<8} {header[2]:<20} {header[3]}"]
-    for r in routes:
+        return i18n.text("terminal.route.none", lang)
+    keep = [True] * len(routes) if show_all else _open_routes(report)
+    shown = [r for r, k in zip(routes, keep) if k]
+    hidden = len(routes) - len(shown)
+    headers = [i18n.text(f"terminal.col.{n}", lang) for n in ("case", "rule", "role", "approver")]
+    rows = []
+    for r in shown:
         via = ""
         if r["delegated_from"]:
-            via = f"（代 {r['delegated_from']}）" if zh else f" (for {r['delegated_from']})"
-        lines.append(
-            f"{r['case_id']:<12} {r['rule'] or '':<8} {r['approver_role'] or '':<20} "
-            f"{r['approver'] or '?'}{via}"
+            via = i18n.text("terminal.route.for", lang, name=r["delegated_from"])
+        approver = r["approver"] or i18n.text("terminal.route.no_approver", lang)
+        rows.append(
+            [str(r["case_id"]), r["rule"] or "", r["approver_role"] or "", f"{approver}{via}"]
         )
+    lines = terminal.table(headers, rows) if rows else [i18n.text("terminal.route.no_open", lang)]
+    if hidden:
+        lines.append(i18n.text("terminal.route.closed_hidden", lang, n=hidden))
     return "\n".join(lines)
 
 
 def format_kpis(report: Report) -> str:
     k = report.kpis
-    zh = _zh(report)
+    lang = report.language
 
     def pct(value: object) -> str:
         return "-" if value is None else f"{float(value) * 100:.1f}%"
 
-    if zh:
-        lines = [
-            f"截至 {report.as_of:%Y-%m-%d %H:%M}：工单 {k['cases_total']} 件"
-            f"（处理中 {k['cases_open']}，"
-            f"已结案 {k['cases_closed']}）",
-            f"  结案耗时 平均 {k['case_elapsed_mean_h']}h，中位 {k['case_elapsed_median_h']}h；"
-            f"准时率 {pct(k['on_time_rate'])}（目标 {pct(k['on_time_target'])}）",
-            f"  当前超时 {k['overdue_open']} 项（占进行中 {pct(k['overdue_rate'])}）；"
-            f"瓶颈节点 {k['bottleneck_node']}",
-        ]
-    else:
-        lines = [
-            f"as of {report.as_of:%Y-%m-%d %H:%M}: {k['cases_total']} cases "
-            f"({k['cases_open']} open, {k['cases_closed']} closed)",
-            f"  closed in mean {k['case_elapsed_mean_h']} h, "
-            f"median {k['case_elapsed_median_h']} h; "
-            f"on time {pct(k['on_time_rate'])} (target {pct(k['on_time_target'])})",
-            f"  overdue now: {k['overdue_open']} ({pct(k['overdue_rate'])} of open rows); "
-            f"bottleneck: {k['bottleneck_node']}",
-        ]
+    def num(value: object) -> str:
+        return "-" if value is None else f"{value}"
+
+    lines = [
+        i18n.text(
+            "terminal.kpi.head",
+            lang,
+            as_of=f"{report.as_of:%Y-%m-%d %H:%M}",
+            total=k["cases_total"],
+            open=k["cases_open"],
+            closed=k["cases_closed"],
+        ),
+        i18n.text(
+            "terminal.kpi.closing",
+            lang,
+            mean=num(k["case_elapsed_mean_h"]),
+            median=num(k["case_elapsed_median_h"]),
+            rate=pct(k["on_time_rate"]),
+            target=pct(k["on_time_target"]),
+        ),
+        i18n.text(
+            "terminal.kpi.overdue",
+            lang,
+            overdue=k["overdue_open"],
+            rate=pct(k["overdue_rate"]),
+            at_risk=k.get("at_risk_open", 0),
+            node=num(k["bottleneck_node"]),
+        ),
+    ]
+    aging = k.get("aging")
+    if isinstance(aging, dict):
+        buckets = " · ".join(
+            f"{i18n.text(key, lang)} {aging[name]}"
+            for name, key in zip(views.AGING_BUCKETS, views.AGING_LABEL_KEYS)
+        )
+        lines.append(i18n.text("terminal.kpi.aging", lang, buckets=buckets))
     return "\n".join(lines)
 
 
@@ -281,22 +411,93 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     else:
         print(format_kpis(report))
         print(_summary_line(report))
-        print(("已写入 " if _zh(report) else "wrote ") + str(written))
+        print(i18n.text("terminal.wrote", report.language, path=written))
     return _exit_code(report)
+
+
+EXAMPLES = {
+    "init": """
+        examples:
+          sheetflow init complaints.xlsx
+          sheetflow init 投诉.xlsx --template complaints --lang zh
+          sheetflow init purchase.xlsx --template purchase --force
+        """,
+    "validate": """
+        examples:
+          sheetflow validate complaints.xlsx
+          sheetflow validate complaints.xlsx --as-of 2024-10-09T16:00 --format json
+        exit code 1 when there are errors (warnings alone exit 0)
+        """,
+    "refresh": """
+        examples:
+          sheetflow refresh complaints.xlsx                  # in place, keeps complaints.bak.xlsx
+          sheetflow refresh complaints.xlsx --out report.xlsx
+          sheetflow refresh complaints.xlsx --as-of 2024-10-09T16:00 --format json
+        """,
+    "overdue": """
+        examples:
+          sheetflow overdue complaints.xlsx
+          sheetflow overdue complaints.xlsx --format csv > overdue.csv
+          sheetflow overdue complaints.xlsx --format json --as-of 2024-10-09T16:00
+        """,
+    "route": """
+        examples:
+          sheetflow route complaints.xlsx                    # open cases only
+          sheetflow route complaints.xlsx --all              # every case
+          sheetflow route complaints.xlsx --explain CP-008   # why CP-008 goes to its approver
+        """,
+}
+FORMAT_HELP = {
+    "text": "text: aligned columns for people",
+    "json": "json: the shapes of the workbook contract (SPEC §8), for programs",
+    "csv": "csv: one row per item with a header row, for Excel",
+}
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sheetflow")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="sheetflow",
         description="Validate, time, route and summarise process workbooks (.xlsx/.xlsm).",
-        epilog="Exit codes: 0 ok, 1 the workbook has validation errors, 2 could not run.",
+        epilog="Exit codes: 0 ok, 1 the workbook has validation errors, 2 could not run. "
+        "Run 'sheetflow COMMAND --help' for a command's options and examples.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"sheetflow {_package_version()}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
 
-    init = sub.add_parser("init", help="write a standard workbook with example data")
-    init.add_argument("path")
-    init.add_argument("--template", choices=TEMPLATES, default="complaints")
-    init.add_argument("--lang", choices=schema.LANGUAGES, default=schema.EN)
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=textwrap.dedent(EXAMPLES.get(name, "")).strip() or None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    init = command("init", "write a standard workbook with example data")
+    init.add_argument("path", help="the new workbook, e.g. complaints.xlsx (.xlsx or .xlsm)")
+    init.add_argument(
+        "--template",
+        choices=TEMPLATES,
+        default="complaints",
+        help="which process the example data follows (default: complaints)",
+    )
+    init.add_argument(
+        "--lang",
+        choices=schema.LANGUAGES,
+        default=schema.EN,
+        help="language of sheet names, headers and values: en or zh (default: en)",
+    )
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.add_argument(
         "--calendar",
@@ -308,12 +509,27 @@ def build_parser() -> argparse.ArgumentParser:
     def book_command(
         name: str, help_text: str, formats: Sequence[str], run
     ) -> argparse.ArgumentParser:  # noqa: ANN001
-        cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("book", help="path to .xlsx/.xlsm")
+        cmd = command(name, help_text)
+        cmd.add_argument("book", help="the workbook: a path to .xlsx/.xlsm")
         cmd.add_argument(
-            "--as-of", dest="as_of", help="'now' as ISO datetime, e.g. 2024-10-09T16:00"
+            "--as-of",
+            dest="as_of",
+            metavar="T",
+            help="'now' as an ISO date/time, e.g. 2024-10-09T16:00 "
+            "(default: the current time in the workbook's timezone)",
         )
-        cmd.add_argument("--format", choices=formats, default="text")
+        cmd.add_argument(
+            "--format",
+            choices=formats,
+            default="text",
+            help="output format (default: text) - " + "; ".join(FORMAT_HELP[f] for f in formats),
+        )
+        cmd.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="no progress line on stderr (it only shows on a terminal, after about 1 s)",
+        )
         cmd.set_defaults(run=run)
         return cmd
 
@@ -321,20 +537,76 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = book_command(
         "refresh", "compute and write the output sheets", ("text", "json"), cmd_refresh
     )
-    refresh.add_argument("--out", help="write to this file instead of in place")
-    book_command("overdue", "list overdue work", ("text", "json", "csv"), cmd_overdue)
+    refresh.add_argument(
+        "--out",
+        metavar="PATH",
+        help="write to this file instead of in place (same extension as BOOK)",
+    )
+    book_command(
+        "overdue",
+        "list overdue work, then work at risk",
+        ("text", "json", "csv"),
+        cmd_overdue,
+    )
     route = book_command("route", "route cases to approvers", ("text", "json"), cmd_route)
-    route.add_argument("--explain", metavar="CASE_ID", help="show why a case goes to its approver")
+    route.add_argument(
+        "--all",
+        action="store_true",
+        help="list closed cases too (text output lists open cases only; json always lists all)",
+    )
+    route.add_argument(
+        "--explain",
+        metavar="CASE_ID",
+        help="show why a case goes to its approver: every rule's tests, the hit policy, "
+        "the person chosen and any delegation",
+    )
     for module_name in EXTRA_COMMANDS:
         importlib.import_module(module_name).add_parser(sub)
     return parser
+
+
+class _PausingStdout:
+    """stdout that erases the progress line before the command's own output appears."""
+
+    def __init__(self, stream, display: terminal.Progress) -> None:  # noqa: ANN001
+        self._stream = stream
+        self._display = display
+
+    def write(self, text: str) -> int:
+        if text:
+            self._display.pause()
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+def _progress_delay() -> float:
+    """Seconds before progress shows; SHEETFLOW_PROGRESS_DELAY changes it (tests use 0)."""
+    try:
+        return max(float(os.environ.get("SHEETFLOW_PROGRESS_DELAY", "1.0")), 0.0)
+    except ValueError:
+        return 1.0
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command with a progress line on stderr unless --quiet."""
+    display = terminal.Progress(enabled=not getattr(args, "quiet", False), delay=_progress_delay())
+    stdout = sys.stdout
+    if display.enabled:
+        sys.stdout = _PausingStdout(stdout, display)
+    try:
+        with terminal.showing(display):
+            return int(args.run(args))
+    finally:
+        sys.stdout = stdout
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `sheetflow` console script; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        return int(args.run(args))
+        return _run(args)
     except SheetflowError as exc:
         print(f"sheetflow: {exc}", file=sys.stderr)
         return exc.exit_code

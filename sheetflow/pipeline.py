@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
+from sheetflow import terminal
 from sheetflow.core import summary, timing, validate
 from sheetflow.core.decision import ROUTE_COLUMNS, Routing, RoutingInput, route  # noqa: F401 (cli)
 from sheetflow.core.decision import explain as explain_routing
@@ -76,7 +78,10 @@ def _timed(
     book: Workbook, as_of: pd.Timestamp
 ) -> tuple[validate.Checked, pd.DataFrame, pd.DataFrame]:
     """Validate, then time every Log row and every case."""
+    terminal.set_language(book.language)
+    terminal.step("progress.checking")
     checked = validate.check(book, as_of)
+    terminal.step("progress.timing")
     cal = timing.build_calendar(checked.settings, checked.calendar)
     log_timing = timing.log_timing(checked, cal, as_of)
     return checked, log_timing, timing.case_state(checked, log_timing, cal, as_of)
@@ -100,6 +105,7 @@ def route_checked(checked: validate.Checked, case_open: pd.Series, as_of: pd.Tim
 def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
     """Everything SPEC §2-§7 asks of one workbook at one instant, as a `Report`."""
     checked, log_timing, state = _timed(book, as_of)
+    terminal.step("progress.routing")
     routing = route_checked(checked, state["case_status"] == "open", as_of)
     routing.report(checked.findings)
     routes = routing.routes
@@ -113,6 +119,7 @@ def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
                 state.loc[routes["case_row"].to_numpy(), "case_elapsed_h"].to_numpy(), 2
             ),
         )
+    terminal.step("progress.summarising")
     stats = summary.node_stats(checked, log_timing)
     return Report(
         book=book,
@@ -120,9 +127,10 @@ def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
         findings=checked.findings.sorted(),
         log=log_timing,
         cases=cases_out,
-        overdue=summary.overdue_list(checked, log_timing),
+        overdue=summary.overdue_list(checked, log_timing, as_of),
+        at_risk=summary.at_risk_list(checked, log_timing, as_of),
         routes=routes,
-        kpis=summary.kpis(checked, log_timing, state, stats),
+        kpis=summary.kpis(checked, log_timing, state, stats, as_of),
         node_stats=stats,
         routing=routing,
     )
@@ -145,6 +153,8 @@ def refresh(door, as_of: str | None = None, now: dt.datetime | None = None) -> t
     exclusive = getattr(door, "exclusive", contextlib.nullcontext)
     with exclusive():
         report = run(door, as_of, now)
+        target = getattr(door, "out", None) or door.name
+        terminal.step("progress.writing", name=os.path.basename(str(target)))
         written = door.write(build_plan(report))
     return report, written
 
@@ -154,5 +164,6 @@ def run(door, as_of: str | None = None, now: dt.datetime | None = None) -> Repor
 
     door: any `sheetflow.io.doors.Door`; now: the clock, injected by the job and the tests.
     """
+    terminal.step("progress.reading", name=os.path.basename(str(door.name)))
     book = door.read()
     return compute(book, resolve_as_of(book, as_of, now))

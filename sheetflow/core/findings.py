@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import schema
+from sheetflow.core import i18n, schema
 from sheetflow.core.workbook import Workbook, column_letter
 
 ERROR = "error"
@@ -147,6 +148,12 @@ def json_value(value: object) -> object:
     return str(value)
 
 
+def did_you_mean(value: object, known: list[str], lang: str) -> str:
+    """A hint naming the known value closest to `value` (difflib), or "" when none is close."""
+    close = difflib.get_close_matches(str(value).strip(), known, n=1, cutoff=0.6)
+    return i18n.text("hint.did_you_mean", lang, name=close[0]) if close else ""
+
+
 def _quote(sheet: str) -> str:
     return f"'{sheet}'" if any(ch in sheet for ch in " -!'") else sheet
 
@@ -163,6 +170,11 @@ class Findings:
         template = zh if self.book.language == schema.ZH else en
         return template.format(detail=detail)
 
+    def _hint(self, hint: str) -> str:
+        if not hint:
+            return ""
+        return ("；" if self.book.language == schema.ZH else "; ") + hint
+
     def add(
         self,
         sheet: str,
@@ -172,8 +184,12 @@ class Findings:
         code: str,
         detail: str = "",
         severity: str | None = None,
+        hint: str = "",
     ) -> None:
-        """Add one finding; `sheet` and `column` are canonical names (mapped to the file's)."""
+        """Add one finding; `sheet` and `column` are canonical names (mapped to the file's).
+
+        hint: words appended to the message (a "did you mean", the other rows of the same slip).
+        """
         table = self.book.table(sheet)
         title = self.book.title(sheet) if sheet in schema.SHEETS_BY_NAME else sheet
         header: str | None = None
@@ -192,7 +208,7 @@ class Findings:
                 header,
                 json_value(value),
                 code,
-                self._message(code, detail),
+                self._message(code, detail) + self._hint(hint),
                 severity or SEVERITY[code],
                 cell,
             )

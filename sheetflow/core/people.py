@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sheetflow.core import schema
-from sheetflow.core.findings import Findings
+from sheetflow.core.findings import Findings, did_you_mean
 from sheetflow.core.workbook import is_blank
 
 
@@ -226,5 +226,7 @@ def check_people(people: pd.DataFrame, findings: Findings) -> None:
         values = people[column]
         filled = values[[not is_blank(v) for v in values]]
         unknown = filled[[schema.normalise_name(v) not in known for v in filled]]
+        names = [str(n).strip() for n in _column(people, "name") if not is_blank(n)]
         for row, value in unknown.items():
-            findings.add("People", int(row), column, value, "unknown_person")
+            hint = did_you_mean(value, names, findings.book.language)
+            findings.add("People", int(row), column, value, "unknown_person", hint=hint)

@@ -21,10 +21,12 @@ class Report:
                current_node, case_elapsed_h, approver_role, approver, delegated_from, route_rule.
     overdue:   one row per overdue open log row, worst first; columns of SPEC §8's overdue items
                (case_id, node, assignee, assignee_email, manager, manager_email, start, due,
-               duration_h, sla_h, overdue_h).
+               duration_h, sla_h, overdue_h), then title, priority, department and the
+               lateness in working time: late_working_h, late_days, late_hours, left_working_h.
+    at_risk:   the same columns for open rows at risk, least working time left first.
     routes:    one row per (case, approver); columns case_id, approver_role, approver,
                delegated_from, rule, plus amount, priority, age_h for the Routing sheet.
-    kpis:      SPEC §6's dict (JSON-ready: plain floats/ints/str/None).
+    kpis:      SPEC §6's dict plus §10's manager views (JSON-ready: plain floats/ints/str/None).
     node_stats: one row per node in Process order; columns node, count, mean_h, median_h, p90_h,
                sla_h, overdue, overdue_rate, time_share.
     routing:   how the routes were chosen (matches, hit policy, assignment), for `explain`.
@@ -36,6 +38,7 @@ class Report:
     log: pd.DataFrame = field(default_factory=pd.DataFrame)
     cases: pd.DataFrame = field(default_factory=pd.DataFrame)
     overdue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     routes: pd.DataFrame = field(default_factory=pd.DataFrame)
     kpis: dict[str, object] = field(default_factory=dict)
     node_stats: pd.DataFrame = field(default_factory=pd.DataFrame)

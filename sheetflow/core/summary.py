@@ -1,4 +1,4 @@
-"""KPIs and node statistics (SPEC §6), and the overdue list (SPEC §8), from computed frames."""
+"""KPIs and node statistics (SPEC §6), manager views (§10), overdue and at-risk lists (§8)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import schema
-from sheetflow.core.timing import keys, per_node
+from sheetflow.core import schema, views
+from sheetflow.core.calendar import WorkCalendar
+from sheetflow.core.timing import build_calendar, keys, per_node
 from sheetflow.core.validate import Checked
 
 OVER_LIMIT = ("overdue", "done_late")
@@ -59,12 +60,16 @@ def node_stats(checked: Checked, timing: pd.DataFrame) -> pd.DataFrame:
 
 
 def kpis(
-    checked: Checked, timing: pd.DataFrame, state: pd.DataFrame, stats: pd.DataFrame
+    checked: Checked,
+    timing: pd.DataFrame,
+    state: pd.DataFrame,
+    stats: pd.DataFrame,
+    as_of: pd.Timestamp | None = None,
 ) -> dict[str, object]:
-    """The `kpis` object of SPEC §6 / §8, JSON-ready."""
+    """The `kpis` object of SPEC §6 / §8, JSON-ready; with `as_of`, also the views of §10."""
     settings = checked.settings
     has_id = checked.cases["case_id"].notna().to_numpy()
-    state = state[has_id]
+    every_case, state = state, state[has_id]
     closed = state["case_status"] == "closed"
     elapsed = state.loc[closed, "case_elapsed_h"].dropna()
     on_time = (elapsed <= settings.case_sla_hours + 1e-9).mean() if len(elapsed) else None
@@ -89,7 +94,7 @@ def kpis(
         }
         for rec in stats.itertuples(index=False)
     }
-    return {
+    result = {
         "cases_total": int(len(state)),
         "cases_open": int((~closed).sum()),
         "cases_closed": int(closed.sum()),
@@ -106,6 +111,9 @@ def kpis(
         "bottleneck_node": bottleneck,
         "nodes": nodes,
     }
+    if as_of is not None:
+        result.update(views.manager_views(checked, timing, every_case, as_of))
+    return result
 
 
 OVERDUE_COLUMNS = [
@@ -121,17 +129,89 @@ OVERDUE_COLUMNS = [
     "sla_h",
     "overdue_h",
 ]
+# After SPEC §8's keys: what a manager needs to act on an item without opening Cases. Lateness
+# (overdue rows) and time left (at-risk rows) are working time on the business calendar, as
+# total hours and as whole working days plus the hours left over.
+WORK_ITEM_EXTRAS = [
+    "title",
+    "priority",
+    "department",
+    "late_working_h",
+    "late_days",
+    "late_hours",
+    "left_working_h",
+]
+WORK_ITEM_COLUMNS = OVERDUE_COLUMNS + WORK_ITEM_EXTRAS
 
 
-def overdue_list(checked: Checked, timing: pd.DataFrame) -> pd.DataFrame:
-    """Open rows over their limit, worst first, with assignee and manager and their emails."""
-    late = timing["status"] == "overdue"
-    log = checked.log.loc[late, ["case_id", "node", "assignee", "start"]]
-    items = pd.concat([log, timing.loc[late, ["due", "duration_h", "sla_h", "overdue_h"]]], axis=1)
+def working_day_hours(cal: WorkCalendar) -> float:
+    """Hours of one full working day (the sum of the `work_hours` windows)."""
+    return sum(end - start for start, end in cal.windows) / 60.0
+
+
+def _work_items(
+    checked: Checked,
+    timing: pd.DataFrame,
+    as_of: pd.Timestamp | None,
+    status: str,
+    cal: WorkCalendar | None,
+) -> pd.DataFrame:
+    """Open Log rows of one status with people, case details and working-time lateness."""
+    rows = (timing["status"] == status).to_numpy()
+    log = checked.log.loc[rows, ["case_id", "node", "assignee", "start"]]
+    items = pd.concat([log, timing.loc[rows, ["due", "duration_h", "sla_h", "overdue_h"]]], axis=1)
     people = checked.people.dropna(subset=["name"]).drop_duplicates("name").set_index("name")
     items["assignee_email"] = items["assignee"].map(people["email"])
     items["manager"] = items["assignee"].map(people["manager"])
     items["manager_email"] = items["manager"].map(people["email"])
-    items = items.sort_values(["overdue_h", "start"], ascending=[False, True], kind="stable")
-    items = items.astype({c: object for c in ("assignee_email", "manager", "manager_email")})
-    return items[OVERDUE_COLUMNS].where(items[OVERDUE_COLUMNS].notna(), None)
+    cases = checked.cases.dropna(subset=["case_id"]).drop_duplicates("case_id").set_index("case_id")
+    for column in ("title", "priority", "department"):
+        items[column] = items["case_id"].map(cases[column]) if len(cases) else None
+    late = np.zeros(len(items))
+    left = np.zeros(len(items))
+    if len(items) and as_of is not None:
+        cal = cal or build_calendar(checked.settings, checked.calendar)
+        due = items["due"].to_numpy(dtype="datetime64[ns]")
+        now = np.full(len(items), np.datetime64(as_of, "ns"))
+        if status == "overdue":
+            late = np.nan_to_num(np.maximum(cal.business_hours(due, now), 0.0))
+        else:
+            left = np.nan_to_num(np.maximum(cal.business_hours(now, due), 0.0))
+        day = working_day_hours(cal)
+        days = np.floor((late + 1e-9) / day) if day > 0 else np.zeros(len(items))
+        items["late_days"] = days.astype(np.int64)
+        items["late_hours"] = np.round(np.maximum(late - days * day, 0.0), 2)
+    else:
+        items["late_days"] = np.zeros(len(items), dtype=np.int64)
+        items["late_hours"] = 0.0
+    items["late_working_h"] = np.round(late, 2)
+    items["left_working_h"] = np.round(left, 2)
+    if status == "overdue":
+        order, ascending = ["overdue_h", "start"], [False, True]
+    else:
+        order, ascending = ["left_working_h", "due", "start"], [True, True, True]
+    items = items.sort_values(order, ascending=ascending, kind="stable")
+    text = ("assignee_email", "manager", "manager_email", "title", "priority", "department")
+    items = items.astype({c: object for c in text})
+    items = items[WORK_ITEM_COLUMNS]
+    return items.where(items.notna(), None)
+
+
+def overdue_list(
+    checked: Checked,
+    timing: pd.DataFrame,
+    as_of: pd.Timestamp | None = None,
+    cal: WorkCalendar | None = None,
+) -> pd.DataFrame:
+    """Open rows over their limit, worst first: SPEC §8's columns, then `WORK_ITEM_EXTRAS`."""
+    return _work_items(checked, timing, as_of, "overdue", cal)
+
+
+def at_risk_list(
+    checked: Checked,
+    timing: pd.DataFrame,
+    as_of: pd.Timestamp | None = None,
+    cal: WorkCalendar | None = None,
+) -> pd.DataFrame:
+    """Open rows past their warning point, least working time left first; same columns."""
+    return _work_items(checked, timing, as_of, "at_risk", cal)

@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 
 from sheetflow.core import coerce, i18n, people, schema
-from sheetflow.core.findings import Findings
+from sheetflow.core.findings import Findings, did_you_mean
 from sheetflow.core.settings import Settings, read_settings
 from sheetflow.core.workbook import Table, Workbook, blank_mask
 
 _LIST_SPLIT = re.compile(r"[,，、;；]")
+_SUGGEST_AT_MOST = 50  # distinct unknown values looked up (each one scans every known value)
+_ROWS_LISTED = 5
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,50 @@ def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) ->
     return process
 
 
+def _rows_text(rows: list[int]) -> str:
+    listed = ", ".join(str(r) for r in rows[:_ROWS_LISTED])
+    return listed + (", …" if len(rows) > _ROWS_LISTED else "")
+
+
+def add_grouped(
+    findings: Findings,
+    sheet: str,
+    column: str,
+    values: pd.Series,
+    code: str,
+    detail: str = "",
+    known: pd.Series | None = None,
+    severity: str | None = None,
+) -> None:
+    """One finding per distinct bad value, on its first row, naming the other rows with it.
+
+    A wrong id or name typed (or filled down) on many rows is one slip: reporting it once, with
+    the rows and the nearest known value, says what to fix without burying other findings.
+    """
+    lang = findings.book.language
+    candidates = [] if known is None else [str(v) for v in pd.unique(known.dropna())]
+    groups = pd.Series(values.index, index=values.to_numpy()).groupby(level=0, sort=False)
+    for i, (value, rows) in enumerate(groups):
+        rows = [int(r) for r in rows]
+        hints = []
+        if candidates and i < _SUGGEST_AT_MOST:
+            hints.append(did_you_mean(value, candidates, lang))
+        if len(rows) > 1:
+            more = rows[1:]
+            hints.append(i18n.text("hint.same_rows", lang, n=len(more), rows=_rows_text(more)))
+        separator = "；" if lang == schema.ZH else "; "
+        findings.add(
+            sheet,
+            rows[0],
+            column,
+            values.loc[rows[0]],
+            code,
+            detail,
+            severity=severity,
+            hint=separator.join(h for h in hints if h),
+        )
+
+
 def _check_references(
     findings: Findings,
     sheet: str,
@@ -248,7 +294,7 @@ def _check_references(
     values = frame[column]
     unknown = values.notna() & ~values.isin(known)
     if unknown.any():
-        findings.add_rows(sheet, column, values[unknown], code, detail)
+        add_grouped(findings, sheet, column, values[unknown], code, detail, known)
 
 
 def _check_log(
@@ -273,9 +319,18 @@ def _check_log(
             findings, "Log", log, "node", process["node"].dropna(), "unknown_node", options
         )
     if has_people:
-        unknown = log["assignee"].notna() & ~log["assignee"].isin(people_frame["name"].dropna())
-        for row, value in log.loc[unknown, "assignee"].items():
-            findings.add("Log", int(row), "assignee", value, "unknown_person", severity="warning")
+        names = people_frame["name"].dropna()
+        unknown = log["assignee"].notna() & ~log["assignee"].isin(names)
+        if unknown.any():
+            add_grouped(
+                findings,
+                "Log",
+                "assignee",
+                log.loc[unknown, "assignee"],
+                "unknown_person",
+                known=names,
+                severity="warning",
+            )
     backwards = (log["end"] < log["start"]).to_numpy()
     if backwards.any():
         detail = log.loc[backwards, "start"].dt.strftime("%Y-%m-%d %H:%M")
@@ -318,6 +373,28 @@ def _check_order(findings: Findings, log: pd.DataFrame, edges: pd.DataFrame) -> 
         findings.add("Log", int(rec.row), "start", rec.start, "out_of_order", f"“{rec.pred}”")
 
 
+def _explained_by_a_wrong_reference(
+    log: pd.DataFrame, cases: pd.DataFrame, process: pd.DataFrame, missing: pd.DataFrame
+) -> np.ndarray:
+    """Which (case_id, pred) gaps follow from an unknown_case / unknown_node already reported.
+
+    A Log row whose case id is wrong leaves its case without that node, and a row whose node is
+    misspelt leaves its case without the node meant: the root cause is reported once, so the gap
+    it causes is not reported again. Gaps of cases that are not in Cases are folded the same way.
+    """
+    known_cases = set(cases["case_id"].dropna())
+    known_nodes = set(process["node"].dropna())
+    stray_case = log["case_id"].notna() & ~log["case_id"].isin(known_cases)
+    stray_node = log["node"].notna() & ~log["node"].isin(known_nodes)
+    nodes_on_stray_rows = set(log.loc[stray_case, "node"].dropna())
+    cases_with_stray_node = set(log.loc[stray_node, "case_id"].dropna())
+    return (
+        ~missing["case_id"].isin(known_cases)
+        | missing["pred"].isin(nodes_on_stray_rows)
+        | missing["case_id"].isin(cases_with_stray_node)
+    ).to_numpy()
+
+
 def _check_skipped(
     findings: Findings,
     log: pd.DataFrame,
@@ -336,6 +413,7 @@ def _check_skipped(
     have = ended.rename(columns={"node": "pred"}).assign(done=True)
     missing = need.merge(have, on=["case_id", "pred"], how="left")
     missing = missing[missing["done"].isna()]
+    missing = missing[~_explained_by_a_wrong_reference(log, cases, process, missing)]
     if missing.empty:
         return
     case_rows = pd.Series(cases.index, index=cases["case_id"]).groupby(level=0).first()

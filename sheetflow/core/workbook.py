@@ -280,7 +280,11 @@ def _owned_sheets(
         if name is None or title.casefold() in mine:
             continue
         first = rows[0][0] if rows and rows[0] else None
-        legacy = not ownership.recorded and str(first).strip() in OWNED_FIRST_HEADERS[name]
+        # an empty sheet (or one a door did not read) loses nothing when replaced: ours
+        unread = first is None and not any(any(not is_blank(c) for c in r) for r in rows)
+        legacy = not ownership.recorded and (
+            unread or str(first).strip() in OWNED_FIRST_HEADERS[name]
+        )
         if legacy and name not in owned:
             owned[name] = title
         else:

@@ -25,7 +25,7 @@ from sheetflow.core.decision.table import (
     normalise_hit_policy,
     select,
 )
-from sheetflow.core.findings import Findings
+from sheetflow.core.findings import Findings, did_you_mean
 from sheetflow.core.people import PeopleIndex, delegation_table, index_people
 from sheetflow.core.workbook import Table
 
@@ -93,7 +93,11 @@ def _approver_problems(table: DecisionTable, index: PeopleIndex, lang: str) -> l
     problems = []
     for rule in table.rules:
         if rule.approver is not None and index.get(rule.approver) is None:
-            problems.append(Problem("Rules", rule.row, "approver", rule.approver, "unknown_person"))
+            names = [p.name for p in index.by_key.values()]
+            hint = did_you_mean(rule.approver, names, lang)
+            problems.append(
+                Problem("Rules", rule.row, "approver", rule.approver, "unknown_person", hint=hint)
+            )
         if rule.approver is None and rule.approver_role is not None:
             if not index.holders(rule.approver_role):
                 sep = i18n.text("list_separator", lang)

@@ -50,9 +50,12 @@ class Problem:
     value: object
     code: str
     detail: str = ""
+    hint: str = ""  # "did you mean …", from the catalog
 
     def add_to(self, findings: Findings) -> None:
-        findings.add(self.sheet, self.row, self.column, self.value, self.code, self.detail)
+        findings.add(
+            self.sheet, self.row, self.column, self.value, self.code, self.detail, hint=self.hint
+        )
 
 
 @dataclass(frozen=True)
