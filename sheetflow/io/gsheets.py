@@ -682,6 +682,12 @@ class _Render:
             b = _bounds(chart.anchor)
             rows = max(rows, (b.start_row or 0) + 1)
             cols = max(cols, (b.start_col or 0) + 1)
+        # conditional formats and the filter may reach past the data (an empty table's first
+        # row): Sheets refuses a range outside the grid, so the grid covers them
+        refs = [f.ref for f in sp.fills] + [s.ref for s in sp.scales]
+        for b in map(_bounds, refs + ([sp.autofilter] if sp.autofilter else [])):
+            rows = max(rows, b.end_row or 0)
+            cols = max(cols, b.end_col or 0)
         extra: dict = {}
         if sp.freeze:
             b = _bounds(sp.freeze)
@@ -788,12 +794,18 @@ class _Render:
             "fields": "pixelSize"}})
 
     @staticmethod
-    def _label_fill(sheet_id: int, fill: plan.LabelFill) -> dict:
+    def _label_fill(sheet_id: int, fill: plan.LabelFill, rows: int | None = None) -> dict:
+        """rows: the grid's height; a fill reaching past it (Excel's whole column, ...:I1048576)
+        is left open-ended, which Sheets reads as "to the last row" (a bounded range outside
+        the grid is refused)."""
         text = {"foregroundColor": _rgb(fill.font)}
         if fill.bold:
             text["bold"] = True
+        ranges = _ref_grid(sheet_id, fill.ref)
+        if rows is not None and ranges.get("endRowIndex", 0) > rows:
+            del ranges["endRowIndex"]
         return {"addConditionalFormatRule": {"index": 0, "rule": {
-            "ranges": [_ref_grid(sheet_id, fill.ref)],
+            "ranges": [ranges],
             "booleanRule": {
                 "condition": {"type": "TEXT_EQ", "values": [{"userEnteredValue": fill.text}]},
                 "format": {"backgroundColor": _rgb(fill.fill), "textFormat": text}}}}}
@@ -869,7 +881,7 @@ class _Render:
                 self.swap.append({"deleteConditionalFormatRule": {"sheetId": target.sheet_id,
                                                                   "index": index}})
         for fill in patch.fills:
-            self.swap.append(self._label_fill(target.sheet_id, fill))
+            self.swap.append(self._label_fill(target.sheet_id, fill, height))
         if patch.autofilter:
             flt = dict(target.basic_filter or {})
             flt["range"] = _ref_grid(target.sheet_id, patch.autofilter)
