@@ -119,7 +119,7 @@ def test_gsheet_source_is_read_refreshed_and_mailed(tmp_path, smtp):
         assert summary["Cases total"] == 2
 
     digest = next(r for r in smtp.received if r.message["To"] == "ann@example.com")
-    assert digest.message["Subject"] == f"gsheet:{key}: 1 overdue, 0 at risk for Ann"
+    assert digest.message["Subject"] == "good: 1 overdue, 0 at risk for Ann"  # the title
     assert "Late parcel" in digest.part("plain") and "Late parcel" in digest.part("html")
     # a Google Sheet has no file to attach: the monthly report goes without one
     monthly = next(r for r in smtp.received if "monthly report" in r.message["Subject"])
