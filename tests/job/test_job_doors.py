@@ -73,7 +73,7 @@ def test_refresh_writes_the_file_back_and_a_second_cycle_sends_nothing(tmp_path,
     assert summary["Cases total"] == 2 and summary["Open cases"] == 1
 
     subjects = [r.message["Subject"] for r in smtp.received]
-    assert "good: 1 overdue, 0 at risk for Ann" in subjects
+    assert "good: 1 overdue for Ann" in subjects
     # the monthly report carries the refreshed workbook, as written to disk
     monthly = next(r for r in smtp.received if "monthly report" in r.message["Subject"])
     attachment = next(monthly.message.iter_attachments()).get_content()
@@ -119,7 +119,7 @@ def test_gsheet_source_is_read_refreshed_and_mailed(tmp_path, smtp):
         assert summary["Cases total"] == 2
 
     digest = next(r for r in smtp.received if r.message["To"] == "ann@example.com")
-    assert digest.message["Subject"] == "good: 1 overdue, 0 at risk for Ann"  # the title
+    assert digest.message["Subject"] == "good: 1 overdue for Ann"  # the title
     assert "Late parcel" in digest.part("plain") and "Late parcel" in digest.part("html")
     # a Google Sheet has no file to attach: the monthly report goes without one
     monthly = next(r for r in smtp.received if "monthly report" in r.message["Subject"])
