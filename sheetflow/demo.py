@@ -54,15 +54,23 @@ def show_notify(book: Path, as_of: str, build: Path) -> int:
     files = sorted((state / "outbox").glob("*.eml"))
     if code == 2 or not files:
         return code
-    with_cc = [f for f in files if "Cc" in _message(f)] or files
-    shown = max(with_cc, key=lambda f: len(_message(f).get_body(("plain",)).get_content()))
+    shown = max(files, key=_rows_in)  # the fullest digest shows the most
     message = _message(shown)
     print(f"\nOne of the {len(files)} emails, {shown}:")
     for header in ("To", "Cc", "Subject"):
         if message[header]:
             print(f"  {header + ':':9}{message[header]}")
     print("  " + message.get_body(("plain",)).get_content().strip().replace("\n", "\n  "))
+    print(
+        '\nTo mail them for real, give the config an [smtp] section (url = "smtp://host:587",'
+        " from = ...) or set SHEETFLOW_SMTP_URL; `--dry-run` lists who would get what."
+    )
     return code
+
+
+def _rows_in(path: Path) -> tuple[int, int]:
+    text = _message(path).get_body(("plain",)).get_content()
+    return text.count("!A"), len(text)  # workbook rows listed (Log!A12 ...), then length
 
 
 def _message(path: Path) -> email.message.EmailMessage:
