@@ -16,7 +16,6 @@ import pandas as pd
 from sheetflow import pipeline
 from sheetflow.core import schema
 from sheetflow.core.findings import json_value
-from sheetflow.core.layout import build_plan
 from sheetflow.core.report import Report
 from sheetflow.core.summary import OVERDUE_COLUMNS, hours
 from sheetflow.core.workbook import Workbook
@@ -237,9 +236,7 @@ def format_kpis(report: Report) -> str:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    door = open_book(args.book, out=args.out)
-    report = _report(args, door)
-    written = door.write(build_plan(report))
+    report, written = pipeline.refresh(open_book(args.book, out=args.out), args.as_of)
     if args.format == "json":
         _print_json(
             {

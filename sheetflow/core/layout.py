@@ -6,6 +6,7 @@ and decide nothing themselves. Values are converted here once, a whole column at
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -147,7 +148,13 @@ def build_plan(report: Report) -> OutputPlan:
         "NodeStats": _node_stats,
         "Validation": _validation,
     }
-    sheets = tuple(builders[name](report) for name in SHEET_ORDER)
+    titles = report.book.output_titles()
+    sheets = tuple(
+        dataclasses.replace(
+            builders[name](report), title=titles[name][0], previous=titles[name][1]
+        )
+        for name in SHEET_ORDER
+    )
     summary = next(s for s in sheets if s.name == "Summary")
     return OutputPlan(
         language=lang,

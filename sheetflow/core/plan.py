@@ -205,6 +205,7 @@ class SheetPlan:
     scales: tuple[ColourScale, ...] = ()
     charts: tuple[Chart, ...] = ()
     tab_colour: str | None = None
+    previous: str | None = None  # the title a previous run's sheet has now, when it differs
 
     @property
     def last_row(self) -> int:

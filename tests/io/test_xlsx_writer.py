@@ -25,6 +25,7 @@ from sheetflow.errors import LockedError, UsageError, WorkbookError
 from sheetflow.io import safety
 from sheetflow.io.xlsx import read_snapshot, sheetxml, write_plan
 from sheetflow.io.xlsx import writer as xlsx_writer
+from sheetflow.io.xlsx.reader import ownership_of
 
 
 def write_report(source: Path, report: Report, out: Path | None = None) -> Path:
@@ -104,7 +105,8 @@ def read_raw(path: Path) -> dict[str, list[list[object]]]:
 
 
 def load_book(path: Path) -> Workbook:
-    return build_workbook(read_raw(path), str(path))
+    """What the file door reads: the cells (here with openpyxl) and sheetflow's own records."""
+    return build_workbook(read_raw(path), str(path), ownership_of(path.read_bytes()))
 
 
 def make_report(book: Workbook, log_rows: tuple[int, ...] = (2, 3, 4, 6)) -> Report:
@@ -437,17 +439,36 @@ def test_existing_columns_and_sheets_overwritten_in_place(
     assert wb.sheetnames == list(TITLES[lang].values()) + OWNED[lang]
 
 
-def test_owned_sheet_replaced_where_it_was(book_path: Path, lang: str) -> None:
+def test_users_sheet_named_like_ours_is_kept(book_path: Path, lang: str) -> None:
     wb = openpyxl.load_workbook(book_path)
-    wb.create_sheet("Summary", 1)  # an old Summary (English) placed by the user after Process
-    wb["Summary"]["A1"] = "stale"
+    wb.create_sheet("Summary", 1)  # the user's own "Summary", not written by sheetflow
+    wb["Summary"]["A1"] = "mine"
     wb.save(book_path)
-    out = write_report(book_path, make_report(load_book(book_path)), book_path.with_name("o.xlsx"))
+    report = make_report(load_book(book_path))
+    out = write_report(book_path, report, book_path.with_name("o.xlsx"))
+    wb = openpyxl.load_workbook(out)
+    ours = "Summary (sheetflow)" if lang == "en" else OWNED[lang][0]
+    assert wb.sheetnames[1] == "Summary" and wb["Summary"]["A1"].value == "mine"
+    assert ours in wb.sheetnames and wb[ours]["A1"].value != "mine"
+    again = write_report(out, make_report(load_book(out)), book_path.with_name("o2.xlsx"))
+    assert openpyxl.load_workbook(again).sheetnames == wb.sheetnames  # no third copy
+
+
+def test_owned_sheet_replaced_where_it_was(book_path: Path, lang: str) -> None:
+    first = write_report(
+        book_path, make_report(load_book(book_path)), book_path.with_name("a.xlsx")
+    )
+    wb = openpyxl.load_workbook(first)
+    summary = OWNED[lang][0]
+    wb.move_sheet(summary, 1 - wb.sheetnames.index(summary))  # the user moves it after Process
+    wb[summary]["A1"] = "stale"
+    wb.save(first)
+    out = write_report(first, make_report(load_book(first)), book_path.with_name("b.xlsx"))
     names = openpyxl.load_workbook(out).sheetnames
     titles = list(TITLES[lang].values())
-    rest = [t for t in OWNED[lang] if t != OWNED[lang][0]]
-    assert names == [titles[0], OWNED[lang][0], *titles[1:], *rest]
-    assert openpyxl.load_workbook(out)[OWNED[lang][0]]["A1"].value != "stale"
+    rest = [t for t in OWNED[lang] if t != summary]
+    assert names == [titles[0], summary, *titles[1:], *rest]
+    assert openpyxl.load_workbook(out)[summary]["A1"].value != "stale"
 
 
 def test_twice_is_once(book_path: Path, lang: str, fast: bool) -> None:
@@ -465,10 +486,58 @@ def test_in_place_keeps_backup(book_path: Path, fast: bool) -> None:
     assert backup.read_bytes() == original
     assert book_path.read_bytes() != original
     assert not list(book_path.parent.glob(".~sheetflow-*"))
-    write(fast, book_path, make_report(load_book(book_path)))  # one backup, overwritten
+    first = book_path.read_bytes()
+    write(fast, book_path, make_report(load_book(book_path)))  # the latest backup moves on
+    assert backup.read_bytes() == first
+    dated = safety.dated_backups(book_path)
+    assert [p.read_bytes() for p in dated] == [first, original]  # newest first
     assert sorted(p.name for p in book_path.parent.iterdir()) == sorted(
-        [book_path.name, backup.name]
+        [book_path.name, backup.name, *(p.name for p in dated)]
     )
+
+
+def test_dated_backups_are_bounded(book_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety, "BACKUPS_KEPT", 3)
+    for second in range(5):
+        stamp = dt.datetime(2024, 10, 9, 16, 0, second)
+        safety.keep_backups(book_path, now=stamp)
+    names = [p.name for p in safety.dated_backups(book_path)]
+    assert names == [f"{book_path.stem}.bak-20241009-16000{s}.xlsx" for s in (4, 3, 2)]
+
+
+def test_read_only_workbook_is_refused(book_path: Path) -> None:
+    book_path.chmod(0o444)
+    original = book_path.read_bytes()
+    with pytest.raises(WorkbookError, match="read-only"):
+        write_report(book_path, make_report(load_book(book_path)))
+    assert book_path.read_bytes() == original
+
+
+def test_symlinked_workbook_updates_its_target(book_path: Path, lang: str) -> None:
+    link = book_path.with_name("link.xlsx")
+    link.symlink_to(book_path)
+    write_report(link, make_report(load_book(link)))
+    assert link.is_symlink()
+    assert OWNED[lang][0] in openpyxl.load_workbook(book_path).sheetnames
+
+
+def test_file_changed_during_refresh_is_not_replaced(book_path: Path) -> None:
+    snap, book = read_snapshot(book_path)
+    plan = layout.build_plan(make_report(book))
+    changed = book_path.read_bytes() + b"\0"  # another program saves meanwhile
+    book_path.write_bytes(changed)
+    with pytest.raises(LockedError, match="changed while sheetflow was working"):
+        write_plan(snap, plan)
+    assert book_path.read_bytes() == changed
+
+
+def test_second_writer_waits_then_says_who_holds_the_lock(book_path: Path) -> None:
+    with safety.refresh_lock(book_path):
+        with pytest.raises(LockedError, match=r"is being written by .*pid"):
+            with safety.refresh_lock(book_path, wait=0.3):
+                pass
+    with safety.refresh_lock(book_path, wait=0.3):  # released: the next run goes ahead
+        pass
 
 
 def test_failed_save_leaves_original(book_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

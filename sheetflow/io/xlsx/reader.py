@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
 
-from sheetflow.core.workbook import Workbook, build_workbook
+from sheetflow.core.workbook import Ownership, Workbook, build_workbook
 from sheetflow.errors import WorkbookError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -93,7 +94,75 @@ def read_snapshot(path: Path | str) -> tuple[Snapshot, Workbook]:
     path = Path(path)
     check_workbook_file(path)
     snapshot = Snapshot.take(path)
-    return snapshot, build_workbook(_rows_of(snapshot.data, path), source=str(path))
+    book = build_workbook(
+        _rows_of(snapshot.data, path), source=str(path), ownership=ownership_of(snapshot.data)
+    )
+    return snapshot, book
+
+
+OWNED_NAME_PREFIX = "_sheetflow."
+_RANGE = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!(.+)$")
+_COLUMNS = re.compile(r"\$?([A-Z]{1,3})(?:\$?\d+)?(?::\$?([A-Z]{1,3})(?:\$?\d+)?)?$")
+
+
+def _letters(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def parse_reference(text: str) -> tuple[str, list[tuple[int, int]]] | None:
+    """`'My sheet'!$H:$L,'My sheet'!$N:$N` -> ("My sheet", [(8, 12), (14, 14)]); None if broken."""
+    title = None
+    spans = []
+    for part in text.split(","):
+        found = _RANGE.match(part.strip().strip("()"))
+        if found is None:
+            return None
+        name = found.group(1).replace("''", "'") if found.group(1) else found.group(2)
+        if title is not None and name != title:
+            return None
+        title = name
+        columns = _COLUMNS.match(found.group(3))
+        if columns is None:
+            return None
+        first = _letters(columns.group(1))
+        spans.append((first, _letters(columns.group(2)) if columns.group(2) else first))
+    return (title, spans) if title is not None else None
+
+
+def ownership_of(data: bytes) -> Ownership:
+    """What the file records of sheetflow's outputs: its hidden `_sheetflow.` defined names."""
+    from sheetflow.io.xlsx.package import MAIN_NS, Package
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            package = Package.open(archive)
+    except (WorkbookError, zipfile.BadZipFile, KeyError, OSError):
+        return Ownership()
+    titles = [entry.element.get("name", "") for entry in package.sheets]
+    names = package.workbook.find(f"{{{MAIN_NS}}}definedNames")
+    recorded = False
+    sheets: dict[str, str] = {}
+    columns: dict[str, frozenset[int]] = {}
+    for element in names if names is not None else []:
+        name = element.get("name", "")
+        if not name.startswith(OWNED_NAME_PREFIX):
+            continue
+        recorded = True
+        found = parse_reference((element.text or "").strip())
+        if found is None:  # the sheet was deleted (#REF!): nothing of it to own
+            continue
+        title, spans = found
+        if name.startswith(OWNED_NAME_PREFIX + "sheet."):
+            sheets[name[len(OWNED_NAME_PREFIX + "sheet.") :]] = title
+        elif name == OWNED_NAME_PREFIX + "columns":
+            local = element.get("localSheetId")
+            if local is not None and local.isdigit() and int(local) < len(titles):
+                title = titles[int(local)]
+            columns[title] = frozenset(c for lo, hi in spans for c in range(lo, hi + 1))
+    return Ownership(recorded, sheets, columns)
 
 
 def read_rows(path: Path) -> dict[str, list[list[object]]]:
@@ -116,5 +185,4 @@ def _rows_of(data: bytes, path: Path) -> dict[str, list[list[object]]]:
 
 def read_workbook(path: Path | str) -> Workbook:
     """Read a workbook file once into the `Workbook` value."""
-    path = Path(path)
-    return build_workbook(read_rows(path), source=str(path))
+    return read_snapshot(path)[1]

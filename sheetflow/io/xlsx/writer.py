@@ -21,7 +21,7 @@ import numpy as np
 from lxml import etree
 
 from sheetflow.core import schema
-from sheetflow.core.plan import TEXT, OutputPlan, Patch, SheetPlan, column_letter
+from sheetflow.core.plan import TEXT, OutputPlan, Patch, SheetPlan, column_letter, quote_title
 from sheetflow.errors import LockedError, UsageError, WorkbookError
 from sheetflow.io import safety
 from sheetflow.io.xlsx import charts, owned
@@ -43,7 +43,14 @@ from sheetflow.io.xlsx.package import (
     serialise,
 )
 from sheetflow.io.xlsx.reader import Snapshot
-from sheetflow.io.xlsx.sheetxml import CellTable, SheetEdit, edit_head, edit_tail, patch_sheet
+from sheetflow.io.xlsx.sheetxml import (
+    CellTable,
+    SheetEdit,
+    column_number,
+    edit_head,
+    edit_tail,
+    patch_sheet,
+)
 from sheetflow.io.xlsx.styles import StyleBook
 
 _STYLES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
@@ -143,15 +150,8 @@ def _owned_sheets(package: Package, plan: OutputPlan, result: _Output) -> dict[s
     """Title -> existing sheet entry (or None) for each owned sheet of the plan."""
     entries: dict[str, object] = {}
     for sheet in plan.sheets:
-        entry = package.sheet(sheet.title) or next(
-            (
-                s
-                for s in package.sheets
-                if s.worksheet and schema.output_sheet_for_title(s.title) == sheet.name
-            ),
-            None,
-        )
-        if entry is not None and entry.title != sheet.title:  # the other language's title
+        entry = package.sheet(sheet.previous or sheet.title)
+        if entry is not None and entry.title != sheet.title:  # e.g. the other language's title
             entry.element.set("name", sheet.title)
             entry.title = sheet.title
         entries[sheet.title] = entry
@@ -360,11 +360,109 @@ def _finish_workbook(
         view.set("activeTab", str(active))
         if int(view.get("firstSheet", "0")) > active:
             view.set("firstSheet", str(active))
+    _record_ownership(package, plan)
     result.parts[package.workbook_part] = serialise(package.workbook)
     result.parts[rels_part(package.workbook_part)] = package.workbook_rels.to_bytes()
     if styles.changed or styles_part not in package.names:
         result.parts[styles_part] = styles.to_bytes()
+    _sort_overrides(package.content_types)  # a second run then writes the same bytes
     result.parts["[Content_Types].xml"] = serialise(package.content_types)
+
+
+OWNED_NAME_PREFIX = "_sheetflow."
+# CT_Workbook's children that come after <definedNames>
+_AFTER_NAMES = (
+    "calcPr oleSize customWorkbookViews pivotCaches smartTagPr smartTagTypes webPublishing "
+    "fileRecoveryPr webPublishObjects extLst"
+).split()
+
+
+def _record_ownership(package: Package, plan: OutputPlan) -> None:
+    """Hidden defined names saying what sheetflow wrote, so that a later run knows it.
+
+    Excel keeps references up to date when sheets are renamed or columns inserted, so the
+    records follow the user's edits: `_sheetflow.sheet.Summary` = `'Summary'!$A$1` per owned
+    sheet, `_sheetflow.columns` (local to Log / Cases) = their owned columns.
+    """
+    root = package.workbook
+    names = root.find(f"{{{MAIN_NS}}}definedNames")
+    if names is None:
+        names = etree.Element(f"{{{MAIN_NS}}}definedNames")
+        later = [root.find(f"{{{MAIN_NS}}}{tag}") for tag in _AFTER_NAMES]
+        later = [el for el in later if el is not None]
+        if later:
+            later[0].addprevious(names)
+        else:
+            root.append(names)
+    for element in list(names):
+        if element.get("name", "").startswith(OWNED_NAME_PREFIX):
+            names.remove(element)
+    order = [el.get("name") for el in root.find(f"{{{MAIN_NS}}}sheets")]
+
+    def add(name: str, reference: str, local: int | None = None) -> None:
+        element = etree.SubElement(names, f"{{{MAIN_NS}}}definedName")
+        element.set("name", name)
+        if local is not None:
+            element.set("localSheetId", str(local))
+        element.set("hidden", "1")
+        element.text = reference
+
+    for sheet in plan.sheets:
+        add(f"{OWNED_NAME_PREFIX}sheet.{sheet.name}", f"{quote_title(sheet.title)}!$A$1")
+    for patch in plan.patches:
+        if patch.title not in order or not patch.clear_other_rows:
+            continue  # rows appended to a user's sheet (calendar) are the user's from then on
+        spans = _spans(sorted(patch.positions))
+        reference = ",".join(
+            f"{quote_title(patch.title)}!${column_letter(a)}:${column_letter(b)}" for a, b in spans
+        )
+        add(f"{OWNED_NAME_PREFIX}columns", reference, order.index(patch.title))
+        _widen_filter_name(names, order.index(patch.title), patch)
+    if not len(names):
+        root.remove(names)
+
+
+_FILTER_RANGE = re.compile(r"^(.*!)\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)$")
+
+
+def _widen_filter_name(names: etree._Element, local: int, patch: Patch) -> None:
+    """Excel's hidden `_xlnm._FilterDatabase` follows the sheet's autofilter, widened too."""
+    for element in names:
+        if element.get("name") != "_xlnm._FilterDatabase" or element.get("localSheetId") != str(
+            local
+        ):
+            continue
+        found = _FILTER_RANGE.match((element.text or "").strip())
+        if found is None:
+            return
+        last_col = max(column_number(found.group(4)), max(patch.positions, default=1))
+        last_row = max(int(found.group(5)), max([patch.header_row, *patch.rows]))
+        element.text = (
+            f"{found.group(1)}${found.group(2)}${found.group(3)}:"
+            f"${column_letter(last_col)}${last_row}"
+        )
+
+
+def _spans(columns: list[int]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for column in columns:
+        if spans and spans[-1][1] == column - 1:
+            spans[-1] = (spans[-1][0], column)
+        else:
+            spans.append((column, column))
+    return spans
+
+
+def _sort_overrides(types: etree._Element) -> None:
+    overrides = [el for el in types if etree.QName(el).localname == "Override"]
+    for el in overrides:
+        types.remove(el)
+    for el in sorted(overrides, key=lambda el: _natural(el.get("PartName", ""))):
+        types.append(el)
+
+
+def _natural(name: str) -> list[object]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
 
 def _write_zip(package: Package, result: _Output, path: Path) -> None:
