@@ -71,6 +71,9 @@ def test_refresh_writes_the_file_back_and_a_second_cycle_sends_nothing(tmp_path,
     assert column(log, "due")[0] == dt.datetime(2024, 9, 30, 14, 0)
     summary = {row[0]: row[1] for row in sheet(refreshed, "Summary") if row and row[0]}
     assert summary["Cases total"] == 2 and summary["Open cases"] == 1
+    # through the door's safe writer: the workbook as it was is kept beside it
+    backup = CalamineWorkbook.from_path(str(tmp_path / "good.bak.xlsx"))
+    assert "Summary" not in backup.sheet_names
 
     subjects = [r.message["Subject"] for r in smtp.received]
     assert "good: 1 overdue for Ann" in subjects
