@@ -1,5 +1,5 @@
 # `make demo` and `make test` set everything up themselves: a virtual environment in .venv,
-# the package installed editable with its test extras, then the job.
+# the package installed editable with its test and door extras (excel, gsheets), then the job.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,7 +15,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,excel,gsheets]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -33,6 +33,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_refresh.py
 	$(BIN)/python benchmarks/bench_route.py
 	$(BIN)/python benchmarks/bench_notify.py
+	$(BIN)/python benchmarks/bench_write.py 100000
+	$(BIN)/python benchmarks/bench_gsheets.py
 
 templates: $(STAMP)
 	$(BIN)/python -m sheetflow.io.template_writer workbooks

@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pandas as pd  # noqa: E402
 from generate import AS_OF, workbook  # noqa: E402
 
-from sheetflow.core import rules, summary, timing, validate  # noqa: E402
+from sheetflow.core import summary, timing, validate  # noqa: E402
 from sheetflow.io.xlsx import read_workbook  # noqa: E402
+from sheetflow.pipeline import route_checked  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -53,15 +54,7 @@ def one(size: int, write: bool) -> None:
     summary.kpis(checked, log_timing, state, stats)
     summary.overdue_list(checked, log_timing)
     t = phase("compute (calendar+timing+KPIs)", t)
-    rules.route_cases(
-        checked.cases,
-        state["case_status"] == "open",
-        checked.rules,
-        checked.people,
-        checked.settings.hit_policy,
-        as_of,
-        checked.findings,
-    )
+    route_checked(checked, state["case_status"] == "open", as_of).report(checked.findings)
     t = phase("route", t)
     if write:
         from sheetflow.core.layout import build_plan

@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from sheetflow.core.decision import RoutingInput, build_decision_table, match_matrix, route
 from sheetflow.core.findings import Findings
-from sheetflow.core.rules import build_decision_table, match_matrix, route_cases
 from sheetflow.core.workbook import build_workbook
 
 TYPES = ["投诉", "咨询", "采购", "合同", "退款", "维修"]
@@ -119,16 +119,16 @@ def main(n_cases: int = 100_000) -> None:
     for policy in ("FIRST", "COLLECT", "UNIQUE"):
         findings = Findings(book)
         start = time.perf_counter()
-        routes = route_cases(cases, case_open, rules, people, policy, AS_OF, findings)
+        routing = route(RoutingInput(cases, people, rules, AS_OF, policy, case_open))
+        routing.report(findings)
+        routes = routing.routes
         timings[policy] = (time.perf_counter() - start, len(routes), len(findings.items))
 
     print(f"{n_cases} cases x {len(table.rules)} rules, {len(people)} people")
     print(f"parse      {parse_s:8.3f} s")
     print(f"match      {match_s:8.3f} s  ({int(matches.sum())} rule hits)")
     for policy, (seconds, n_routes, n_findings) in timings.items():
-        print(
-            f"route_cases {policy:<8} {seconds:6.3f} s  ({n_routes} routes, {n_findings} findings)"
-        )
+        print(f"route {policy:<8} {seconds:6.3f} s  ({n_routes} routes, {n_findings} findings)")
 
 
 if __name__ == "__main__":

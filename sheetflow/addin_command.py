@@ -58,8 +58,20 @@ def write_interpreter(config: Path, platform: str, python: str) -> None:
     config.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
 
 
+def _xlwings():  # noqa: ANN202 - the xlwings module
+    """xlwings, an optional extra: a one-line error saying how to get it when it is missing."""
+    try:
+        import xlwings
+    except ImportError as exc:
+        raise UsageError(
+            "the Excel add-in needs the excel extra (xlwings); "
+            "install it with: pip install 'sheetflow[excel]'"
+        ) from exc
+    return xlwings
+
+
 def _xlwings_versions(macros: Path) -> tuple[str, str | None]:
-    import xlwings
+    xlwings = _xlwings()
 
     found = re.search(
         r"XLWINGS_VERSION As String = \"([^\"]+)\"", (macros / "xlwings.bas").read_text()
@@ -128,7 +140,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 def _install_applescript() -> None:
     """xlwings' RunPython on a Mac goes through this script (`xlwings runpython install`)."""
-    import xlwings
+    xlwings = _xlwings()
 
     script = Path(xlwings.__file__).parent / f"xlwings-{xlwings.__version__}.applescript"
     folder = Path.home() / "Library" / "Application Scripts" / "com.microsoft.Excel"

@@ -31,6 +31,8 @@ EXTRA_COMMANDS: tuple[str, ...] = (
     "sheetflow.notify.command",
     "sheetflow.job",
     "sheetflow.addin_command",
+    "sheetflow.calendar_command",
+    "sheetflow.sync",
 )
 
 
@@ -96,14 +98,44 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise UsageError(f"{path}: the workbook name must end in .xlsx")
+    years, not_yet = _init_calendar_years(args.calendar, args.lang)
     try:
-        write_template(path, args.template, args.lang, overwrite=args.force)
+        write_template(
+            path,
+            args.template,
+            args.lang,
+            overwrite=args.force,
+            calendar_years=years,
+            calendar_country=args.calendar or "CN",
+        )
     except FileExistsError as exc:
         raise UsageError(f"{path} already exists; pass --force to replace it") from exc
     except OSError as exc:
         raise WorkbookError(f"cannot write {path}: {exc}") from exc
     print(f"wrote {path} ({args.template}, {args.lang})")
+    for line in not_yet:
+        print(line)
     return 0
+
+
+def _init_calendar_years(country: str | None, lang: str) -> tuple[list[int], list[str]]:
+    """`init --calendar`: the current and next year the source knows, and a note per other."""
+    if not country:
+        return [], []
+    from datetime import date
+
+    from sheetflow import holidays
+    from sheetflow.core import i18n
+
+    this_year = date.today().year
+    known, unknown = holidays.split_known_years((this_year, this_year + 1), country)
+    first, last = holidays.source_years(country)
+    source = holidays.source_name(country)
+    notes = [
+        i18n.text("calendar.not_published", lang, year=y, source=source, first=first, last=last)
+        for y in unknown
+    ]
+    return known, notes
 
 
 def _report(args: argparse.Namespace, door: Door | None = None) -> Report:
@@ -266,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--template", choices=TEMPLATES, default="complaints")
     init.add_argument("--lang", choices=schema.LANGUAGES, default=schema.EN)
     init.add_argument("--force", action="store_true", help="replace an existing file")
+    init.add_argument(
+        "--calendar",
+        metavar="COUNTRY",
+        help="also fill the Calendar sheet with this and next year's official holidays (CN...)",
+    )
     init.set_defaults(run=cmd_init)
 
     def book_command(

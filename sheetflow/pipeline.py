@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import rules, summary, timing, validate
+from sheetflow.core import summary, timing, validate
+from sheetflow.core.decision import ROUTE_COLUMNS, Routing, RoutingInput, route  # noqa: F401 (cli)
+from sheetflow.core.decision import explain as explain_routing
 from sheetflow.core.layout import build_plan
 from sheetflow.core.report import Report
 from sheetflow.core.settings import DEFAULTS
 from sheetflow.core.workbook import Workbook, is_blank
 from sheetflow.errors import UsageError
-
-ROUTE_COLUMNS = ["case_id", "approver_role", "approver", "delegated_from", "rule"]
 
 
 def parse_as_of(text: str) -> pd.Timestamp:
@@ -82,19 +82,27 @@ def _timed(
     return checked, log_timing, timing.case_state(checked, log_timing, cal, as_of)
 
 
+def route_checked(checked: validate.Checked, case_open: pd.Series, as_of: pd.Timestamp) -> Routing:
+    """Route the checked workbook's cases (SPEC §4); its findings are not added yet."""
+    return route(
+        RoutingInput(
+            cases=checked.cases,
+            people=checked.people,
+            rules=checked.rules,
+            as_of=as_of,
+            hit_policy=checked.settings.hit_policy,
+            case_open=case_open,
+            language=checked.findings.book.language,
+        )
+    )
+
+
 def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
     """Everything SPEC §2-§7 asks of one workbook at one instant, as a `Report`."""
     checked, log_timing, state = _timed(book, as_of)
-    case_open = state["case_status"] == "open"
-    routes = rules.route_cases(
-        checked.cases,
-        case_open,
-        checked.rules,
-        checked.people,
-        checked.settings.hit_policy,
-        as_of,
-        checked.findings,
-    )
+    routing = route_checked(checked, state["case_status"] == "open", as_of)
+    routing.report(checked.findings)
+    routes = routing.routes
     cases_out = pd.concat([state, _case_routing(checked.cases, routes)], axis=1)
     if not routes.empty:
         by_row = checked.cases.loc[routes["case_row"].to_numpy()]
@@ -116,24 +124,17 @@ def compute(book: Workbook, as_of: pd.Timestamp) -> Report:
         routes=routes,
         kpis=summary.kpis(checked, log_timing, state, stats),
         node_stats=stats,
+        routing=routing,
     )
 
 
 def explain(book: Workbook, as_of: pd.Timestamp, case_id: str) -> list[str]:
-    """The routing of one case, rule by rule, for `route --explain`."""
-    checked, _, state = _timed(book, as_of)
-    if case_id.strip() not in set(checked.cases["case_id"].dropna()):
+    """The routing of one case, rule by rule, for `route --explain` (read from the run's Report)."""
+    routing = compute(book, as_of).routing
+    assert routing is not None  # compute always routes
+    if case_id.strip() not in set(routing.input.cases["case_id"].dropna()):
         raise UsageError(f"--explain: no case {case_id!r} in the {book.title('Cases')} sheet")
-    return rules.explain_case(
-        case_id,
-        checked.cases,
-        state["case_status"] == "open",
-        checked.rules,
-        checked.people,
-        checked.settings.hit_policy,
-        as_of,
-        book.language,
-    )
+    return explain_routing(routing, case_id)
 
 
 def refresh(door, as_of: str | None = None, now: dt.datetime | None = None) -> tuple[Report, str]:  # noqa: ANN001, E501

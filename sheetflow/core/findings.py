@@ -33,6 +33,7 @@ SEVERITY: dict[str, str] = {
     "overlapping_rules": ERROR,
     "no_rule": ERROR,
     "deputy_cycle": ERROR,
+    "calendar_gap": WARNING,
     "name_taken": WARNING,
 }
 
@@ -95,6 +96,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deputy_cycle": (
         "deputies of away people loop: {detail}; give one of them a deputy who is present",
         "休假代理人形成循环：{detail}；请为其中一人指定在岗代理人",
+    ),
+    "calendar_gap": (
+        "no Calendar row in {detail} although Log times fall in it, so its public holidays count "
+        "as working time; add them with: sheetflow calendar BOOK --years {detail}",
+        "工作日历中没有 {detail} 年的日期，但执行记录的时间落在该年，其法定节假日会被算作工作时间；"
+        "请运行 sheetflow calendar BOOK --years {detail} 补充",
     ),
 }
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import i18n, schema
+from sheetflow.core import i18n, schema, summary
 from sheetflow.core.plan import (
     AMOUNT,
     DATETIME,
@@ -77,18 +77,11 @@ CASES_KINDS: dict[str, str] = {
     "delegated_from": TEXT,
     "route_rule": TEXT,
 }
-OVERDUE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("case_id", TEXT),
-    ("node", TEXT),
-    ("assignee", TEXT),
-    ("assignee_email", TEXT),
-    ("manager", TEXT),
-    ("manager_email", TEXT),
-    ("start", DATETIME),
-    ("due", DATETIME),
-    ("duration_h", HOURS),
-    ("sla_h", HOURS),
-    ("overdue_h", HOURS),
+# the Overdue sheet: summary's columns (the `overdue --format json` items), each with its format
+_OVERDUE_KINDS = {"start": DATETIME, "due": DATETIME, "duration_h": HOURS, "sla_h": HOURS,
+                  "overdue_h": HOURS}  # fmt: skip
+OVERDUE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (name, _OVERDUE_KINDS.get(name, TEXT)) for name in summary.OVERDUE_COLUMNS
 )
 ROUTING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("case_id", TEXT),

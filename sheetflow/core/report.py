@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sheetflow.core.decision.routing import Routing
 from sheetflow.core.findings import Finding
 from sheetflow.core.workbook import Workbook
 
@@ -26,6 +27,7 @@ class Report:
     kpis:      SPEC §6's dict (JSON-ready: plain floats/ints/str/None).
     node_stats: one row per node in Process order; columns node, count, mean_h, median_h, p90_h,
                sla_h, overdue, overdue_rate, time_share.
+    routing:   how the routes were chosen (matches, hit policy, assignment), for `explain`.
     """
 
     book: Workbook
@@ -37,6 +39,7 @@ class Report:
     routes: pd.DataFrame = field(default_factory=pd.DataFrame)
     kpis: dict[str, object] = field(default_factory=dict)
     node_stats: pd.DataFrame = field(default_factory=pd.DataFrame)
+    routing: Routing | None = None
 
     @property
     def language(self) -> str:

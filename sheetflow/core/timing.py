@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -14,7 +12,7 @@ from sheetflow.core.calendar import (
 )
 from sheetflow.core.schema import MAX_HOURS, PRIORITY
 from sheetflow.core.settings import Settings
-from sheetflow.core.validate import Checked
+from sheetflow.core.validate import Checked, Keys
 
 _EPS = 1e-9  # float noise in business-hour sums must not flip a status
 
@@ -65,29 +63,8 @@ def clock_due(
     return due
 
 
-@dataclass(frozen=True)
-class Keys:
-    """Cases and nodes as integer positions, factorised once: the joins below are array lookups."""
-
-    case_ids: pd.Index  # unique case ids, in Cases order
-    nodes: pd.Index  # unique Process nodes, in Process order
-    log_case: np.ndarray  # per Log row: position in case_ids, -1 when unknown
-    log_node: np.ndarray  # per Log row: position in nodes, -1 when unknown
-    case_pos: np.ndarray  # per Cases row: position in case_ids, -1 without an id
-
-
 def keys(checked: Checked) -> Keys:
     """The integer keys of a checked workbook (computed once per run, then reused)."""
-    if checked.keys is None:
-        case_ids = pd.Index(checked.cases["case_id"].dropna().drop_duplicates(), dtype=object)
-        nodes = pd.Index(checked.process["node"].dropna().drop_duplicates(), dtype=object)
-        checked.keys = Keys(
-            case_ids=case_ids,
-            nodes=nodes,
-            log_case=case_ids.get_indexer(checked.log["case_id"].astype(object)),
-            log_node=nodes.get_indexer(checked.log["node"].astype(object)),
-            case_pos=case_ids.get_indexer(checked.cases["case_id"].astype(object)),
-        )
     return checked.keys
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -15,14 +16,25 @@ import pandas as pd
 from sheetflow.core import coerce, i18n, people, schema
 from sheetflow.core.findings import Findings
 from sheetflow.core.settings import Settings, read_settings
-from sheetflow.core.workbook import Workbook, blank_mask
+from sheetflow.core.workbook import Table, Workbook, blank_mask
 
 _LIST_SPLIT = re.compile(r"[,，、;；]")
 
 
-@dataclass
+@dataclass(frozen=True)
+class Keys:
+    """Cases and nodes as integer positions, factorised once: the joins below are array lookups."""
+
+    case_ids: pd.Index  # unique case ids, in Cases order
+    nodes: pd.Index  # unique Process nodes, in Process order
+    log_case: np.ndarray  # per Log row: position in case_ids, -1 when unknown
+    log_node: np.ndarray  # per Log row: position in nodes, -1 when unknown
+    case_pos: np.ndarray  # per Cases row: position in case_ids, -1 without an id
+
+
+@dataclass(frozen=True)
 class Checked:
-    """Typed input tables plus the findings so far."""
+    """Typed input tables (index = Excel row) plus the findings so far."""
 
     process: pd.DataFrame
     cases: pd.DataFrame
@@ -31,11 +43,23 @@ class Checked:
     calendar: pd.DataFrame
     sla: pd.DataFrame
     exceptions: pd.DataFrame
-    rules: object  # workbook.Table | None: parsed by the rules module
+    rules: Table | None  # raw: the decision table parses it
     settings: Settings
     findings: Findings
     edges: pd.DataFrame  # process precedence: columns node, pred
-    keys: object = None  # timing.Keys, computed once on first use
+
+    @cached_property
+    def keys(self) -> Keys:
+        """The integer keys of the checked workbook (computed once, on first use)."""
+        case_ids = pd.Index(self.cases["case_id"].dropna().drop_duplicates(), dtype=object)
+        nodes = pd.Index(self.process["node"].dropna().drop_duplicates(), dtype=object)
+        return Keys(
+            case_ids=case_ids,
+            nodes=nodes,
+            log_case=case_ids.get_indexer(self.log["case_id"].astype(object)),
+            log_node=nodes.get_indexer(self.log["node"].astype(object)),
+            case_pos=case_ids.get_indexer(self.cases["case_id"].astype(object)),
+        )
 
 
 def _fmt(value: float) -> str:
@@ -337,6 +361,23 @@ def _check_skipped(
             )
 
 
+def _check_calendar_years(
+    findings: Findings, log: pd.DataFrame, calendar: pd.DataFrame, as_of: pd.Timestamp
+) -> None:
+    """calendar_gap: a year Log times fall in has no Calendar row while other years have some.
+
+    Years after as_of's are left out: those times are already `future_time` (typos, mostly).
+    """
+    covered = calendar["date"].dropna().dt.year.unique()
+    if covered.size == 0:
+        return
+    times = pd.concat([log["start"], log["end"]]).dropna()
+    years = np.unique(times.dt.year.to_numpy())
+    missing = years[~np.isin(years, covered) & (years <= as_of.year)]
+    for year in missing:
+        findings.add("Calendar", None, None, int(year), "calendar_gap", str(int(year)))
+
+
 def _names_taken(book: Workbook, findings: Findings) -> None:
     """The user's own columns and sheets named like sheetflow's outputs: kept, and said so."""
     lang = book.language
@@ -387,6 +428,7 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     has_people = book.table("People") is not None
     _check_log(findings, typed["Log"], cases, process, people_frame, has_people, edges, as_of)
     _check_skipped(findings, typed["Log"], cases, process, edges)
+    _check_calendar_years(findings, typed["Log"], typed["Calendar"], as_of)
     if has_people:
         _duplicates(
             findings,

@@ -16,6 +16,7 @@ from sheetflow.emulator import model
 from sheetflow.emulator.model import ApiError, Spreadsheet, bad
 from sheetflow.emulator.values import Unsupported
 
+MAX_PAYLOAD_BYTES = 10_485_760  # Google's front end refuses larger request bodies
 _FAIL_MESSAGES = {
     429: "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute "
     "per user' of service 'sheets.googleapis.com'.",
@@ -208,6 +209,10 @@ class Emulator:
                     return fault.status, extra, ApiError(
                         fault.status, _FAIL_MESSAGES.get(fault.status, "Error")
                     ).body()
+            if len(body) > MAX_PAYLOAD_BYTES:
+                return 400, {}, ApiError(
+                    400, f"Request payload size exceeds the limit: {MAX_PAYLOAD_BYTES} bytes."
+                ).body()
             if not headers.get("authorization", "").lower().startswith("bearer "):
                 return 401, {}, ApiError(
                     401, "Request is missing required authentication credential. Expected "

@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 from sheetflow.config import Config
 from sheetflow.core.plan import OutputPlan
 from sheetflow.core.workbook import Workbook
+from sheetflow.errors import UsageError
 
 GSHEET_PREFIX = "gsheet:"
 
@@ -58,6 +59,13 @@ class FileDoor:
 
         return refresh_lock(self.out if self.out is not None else self.path)
 
+    def read_rows(self) -> dict[str, list[list[object]]]:
+        """Every sheet's title -> rows as read (for `sheetflow sync`); kept for `write`."""
+        from sheetflow.io.xlsx.reader import read_snapshot_rows
+
+        self._snapshot, rows = read_snapshot_rows(self.path)
+        return rows
+
     def write(self, plan: OutputPlan) -> str:
         from sheetflow.io.xlsx import write_plan
 
@@ -72,7 +80,13 @@ def open_book(spec: str, config: Config | None = None, *, out: str | None = None
     out: for a file, write the outputs to this new file instead of in place.
     """
     if spec.startswith(GSHEET_PREFIX):
-        from sheetflow.io.gsheets import open_gsheet  # the Google Sheets door
+        try:
+            from sheetflow.io.gsheets import open_gsheet  # the Google Sheets door
+        except ImportError as exc:  # an optional extra: say how to get it, in one line
+            raise UsageError(
+                f"{spec}: Google Sheets needs the gsheets extra (no module {exc.name!r}); "
+                "install it with: pip install 'sheetflow[gsheets]'"
+            ) from exc
 
         return open_gsheet(spec[len(GSHEET_PREFIX) :], config, out=out)
     return FileDoor(spec, out)

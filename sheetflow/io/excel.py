@@ -6,10 +6,17 @@ a user sheet and one per owned sheet, then formats per column, never per row. Bo
 engines run this code: the desktop one (COM / AppleScript, `RunPython`) and the remote one
 (`xw.Book(json=...)`, xlwings Server), which does not see its own writes within a call, so
 every range is sized from the data and from what `read()` saw, never by reading back.
+
+Rendered: values, number formats, fills, bold/italic/colour/size, alignment, wrap, merges,
+widths, freeze, per-row styles, label and colour-scale conditional formats, charts (type,
+source, title, legend, value axis, series colours). Not rendered, because xlwings (0.37) has no
+call for it on either engine: an autofilter without criteria (`SheetPlan.autofilter`,
+`Patch.autofilter`), the tab colour, pie slice colours and percent labels, underlined links.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
@@ -132,12 +139,26 @@ class ExcelDoor:
         return [s.name for s in self.book.sheets]
 
     def _style(self, rng, name: str | None) -> None:  # noqa: ANN001 - an xlwings Range
-        if name is None:
-            return
-        style = P.STYLES[name]
+        if name is not None:
+            self._look(rng, P.STYLES[name])
+
+    def _look(self, rng, style: P.Style) -> None:  # noqa: ANN001
         if style.fill:
             rng.color = _hex(style.fill)
             self.actions += 1
+        self._font(rng, style)
+        if style.align:
+            try:
+                rng.horizontal_alignment = style.align
+                self.actions += 1
+            except NotImplementedError:  # a remote client other than Office.js
+                pass
+        if style.wrap:
+            rng.wrap_text = True
+            self.actions += 1
+
+    def _font(self, rng, style: P.Style) -> None:  # noqa: ANN001
+        """Bold, italic, colour and size (xlwings has no underline: links stay blue only)."""
         font = rng.font
         if style.bold:
             font.bold = True
@@ -210,8 +231,9 @@ class ExcelDoor:
             for offset, column in enumerate(columns):
                 rng = sheet.range((data_top, left + offset), (data_bottom, left + offset))
                 self._number_format(rng, column.kind)
-            if patch.fills and patch.clear_other_rows:
-                sheet.range((first, left), (last, right)).conditional_formats.clear()
+        if patch.clear_other_rows:  # the last run's rules sit where this run's go
+            for ref in dict.fromkeys(fill.ref for fill in patch.fills):
+                sheet.range(ref).conditional_formats.clear()
                 self.actions += 1
         self._label_fills(sheet, patch.fills)
 
@@ -244,7 +266,8 @@ class ExcelDoor:
             for block in sp.blocks:
                 for j, column in enumerate(block.columns):
                     col = block.left + j - 1
-                    matrix[block.top - 1, col] = column.header
+                    if block.header_style is not None:  # else row `top` belongs to `cells`
+                        matrix[block.top - 1, col] = column.header
                     values = [_out_value(v) for v in column.values]
                     if column.links is not None:
                         values = [
@@ -257,27 +280,29 @@ class ExcelDoor:
         self._sheet_formats(sheet, sp)
 
     def _sheet_formats(self, sheet, sp: P.SheetPlan) -> None:  # noqa: ANN001
-        for cell in sp.cells:
-            rng = sheet.range((cell.row, cell.col), (cell.row, cell.merge_to or cell.col))
-            if cell.merge_to:
-                rng.merge()
-                self.actions += 1
-            self._number_format(rng, cell.kind)
-            self._style(rng, cell.style)
+        """Formats by ranges, never by cell: blocks per column span, cells as rectangles."""
+        for (kind, style), spans in _column_spans(sp.blocks).items():
+            for col, top, bottom in spans:
+                rng = sheet.range((top, col), (bottom, col))
+                self._number_format(rng, kind)
+                self._style(rng, style)
         for block in sp.blocks:
             right = block.left + len(block.columns) - 1
             self._style(
                 sheet.range((block.top, block.left), (block.top, right)), block.header_style
             )
-            if block.height < 2:
-                continue
-            for j, column in enumerate(block.columns):
-                col = block.left + j
-                rng = sheet.range((block.top + 1, col), (block.bottom, col))
-                self._number_format(rng, column.kind)
-                self._style(rng, column.style)
-                if column.styles is not None:
-                    self._row_fills(sheet, block.top + 1, col, column.styles)
+            self._row_styles(sheet, block)
+        for cell in sp.cells:
+            if cell.merge_to and cell.merge_to > cell.col:
+                sheet.range((cell.row, cell.col), (cell.row, cell.merge_to)).merge()
+                self.actions += 1
+        # cells after blocks: a group line between two blocks keeps its own look
+        kinds = {(c.row, c.col): c.kind for c in sp.cells if c.kind != P.TEXT}
+        for kind, top, left, bottom, right in _rectangles(kinds):
+            self._number_format(sheet.range((top, left), (bottom, right)), kind)
+        styles = {(c.row, c.col): c.style for c in sp.cells if c.style is not None}
+        for style, top, left, bottom, right in _rectangles(styles):
+            self._style(sheet.range((top, left), (bottom, right)), style)
         width = POINTS_PER_CHARACTER if self.remote else 1.0
         for col, chars in sorted(sp.widths.items()):
             sheet.range((1, col)).column_width = round(chars * width, 2)
@@ -295,16 +320,39 @@ class ExcelDoor:
         for chart in sp.charts:
             self._chart(sheet, chart)
 
-    def _row_fills(self, sheet, top: int, col: int, styles: Sequence[str | None]) -> None:  # noqa: ANN001
-        """Per-row fills of one column: one set_colors call per 10,000 rows."""
-        fills = [P.STYLES[s].fill if s else None for s in styles]
-        if not any(fills):
+    def _row_styles(self, sheet, block: P.Block) -> None:  # noqa: ANN001
+        """Per-row styles of a block (NodeStats' bottleneck line): every fill in one set_colors
+        call per 10,000 cells, the rest of each style per rectangle of cells that have it."""
+        styled = [
+            (block.left + j, column.styles)
+            for j, column in enumerate(block.columns)
+            if column.styles is not None and any(column.styles)
+        ]
+        if not styled:
             return
-        for start in range(0, len(fills), SET_COLORS_LIMIT):
-            chunk = fills[start : start + SET_COLORS_LIMIT]
-            rng = sheet.range((top + start, col), (top + start + len(chunk) - 1, col))
-            rng.set_colors([[_hex(f) if f else ...] for f in chunk])
-            self.actions += 1
+        top = block.top + 1
+        left, right = styled[0][0], styled[-1][0]
+        cells: dict[tuple[int, int], str] = {}
+        for col, styles in styled:
+            cells.update({(top + i, col): s for i, s in enumerate(styles) if s is not None})
+        height = max(len(styles) for _, styles in styled)
+        step = max(SET_COLORS_LIMIT // (right - left + 1), 1)
+        for first in range(top, top + height, step):
+            last = min(first + step, top + height) - 1
+            fills = [
+                [
+                    _hex(P.STYLES[cells[(r, c)]].fill) if (r, c) in cells else ...
+                    for c in range(left, right + 1)
+                ]
+                for r in range(first, last + 1)
+            ]
+            fills = [[f if f is not None else ... for f in row] for row in fills]
+            if any(f is not ... for row in fills for f in row):
+                sheet.range((first, left), (last, right)).set_colors(fills)
+                self.actions += 1
+        for name, r1, c1, r2, c2 in _rectangles(cells):
+            rng = sheet.range((r1, c1), (r2, c2))
+            self._look(rng, dataclasses.replace(P.STYLES[name], fill=None))
 
     def _chart(self, sheet, chart: P.Chart) -> None:  # noqa: ANN001
         refs = [chart.categories, *(s.values for s in chart.series)]
@@ -322,4 +370,86 @@ class ExcelDoor:
             anchor=sheet.range(chart.anchor),
         )
         xl_chart.set_source_data(source)
-        self.actions += 1
+        xl_chart.title = chart.title
+        xl_chart.legend.position = "right" if chart.kind == "pie" else "bottom"
+        self.actions += 3
+        if chart.kind != "pie" and (chart.y_title or chart.y_format):
+            axis = {"title": chart.y_title, "number_format": chart.y_format}
+            xl_chart.value_axis.set(**{k: v for k, v in axis.items() if v is not None})
+            self.actions += 1
+        # pie slices (Series.point_colours) and percent labels: xlwings has no call for them
+        if chart.kind == "pie":
+            return
+        for series, plan_series in zip(self._series(xl_chart, len(chart.series)), chart.series):
+            if plan_series.colour:
+                colour = _hex(plan_series.colour)
+                if chart.kind == "line":
+                    series.set(line_color=colour)
+                else:
+                    series.set(fill_color=colour)
+                self.actions += 1
+
+    def _series(self, xl_chart, count: int) -> list:  # noqa: ANN001
+        """The chart's first `count` series.
+
+        The remote engine only knows how many series a chart has after a round trip
+        (`await chart.get_series()`, xlwings Lite); the door made the chart from its own
+        source range, so it tells the collection the count instead.
+        """
+        collection = xl_chart.series
+        if self.remote:
+            impl = type(collection.impl)(xl_chart.impl, count=count)
+            collection = type(collection)(impl=impl)
+        return [collection[i] for i in range(count)]
+
+
+def _rectangles(cells: dict[tuple[int, int], object]) -> list[tuple[object, int, int, int, int]]:
+    """(key, top, left, bottom, right): cells of equal key as runs along each row, stacked
+    where consecutive rows have the same run."""
+    runs: list[list] = []  # [key, row, left, right]
+    for (row, col), key in sorted(cells.items()):
+        last = runs[-1] if runs else None
+        if last and last[0] == key and last[1] == row and last[3] == col - 1:
+            last[3] = col
+        else:
+            runs.append([key, row, col, col])
+    rects: list[list] = []  # [key, top, left, bottom, right]
+    open_at: dict[tuple[object, int, int], int] = {}
+    for key, row, left, right in runs:
+        at = open_at.get((key, left, right))
+        if at is not None and rects[at][3] == row - 1:
+            rects[at][3] = row
+        else:
+            open_at[(key, left, right)] = len(rects)
+            rects.append([key, row, left, row, right])
+    return [tuple(r) for r in rects]
+
+
+def _column_spans(
+    blocks: Sequence[P.Block],
+) -> dict[tuple[str, str | None], list[tuple[int, int, int]]]:
+    """(kind, style) -> [(column, top, bottom)]: the data rows of every block column.
+
+    Blocks stacked one under the other with the same format in a column (Routing's one block
+    per approver) get one span over all of them, so the count does not grow with the blocks;
+    the group lines between them are cells, formatted afterwards, and a style with a fill is
+    never stretched over the blank lines.
+    """
+    spans: dict[tuple[str, str | None], list[list[int]]] = {}
+    last: dict[int, tuple[tuple[str, str | None], list[int] | None]] = {}
+    for block in sorted(blocks, key=lambda b: b.top):
+        for j, column in enumerate(block.columns):
+            # an empty list still formats the line under its header: same cost either way
+            col, top, bottom = block.left + j, block.top + 1, max(block.bottom, block.top + 1)
+            key = (column.kind, column.style)
+            plain = column.kind == P.TEXT and column.style is None
+            stretch = column.style is None or P.STYLES[column.style].fill is None
+            before = last.get(col)
+            if before is not None and before[0] == key and before[1] is not None and stretch:
+                before[1][2] = bottom
+                continue
+            span = None if plain else [col, top, bottom]
+            if span is not None:
+                spans.setdefault(key, []).append(span)
+            last[col] = (key, span)
+    return {key: [tuple(s) for s in value] for key, value in spans.items()}

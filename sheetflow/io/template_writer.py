@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sheetflow import holidays
 from sheetflow.core import schema
 from sheetflow.errors import WorkbookError
 from sheetflow.io.safety import replace_atomically
@@ -75,15 +77,26 @@ _REFERENCES: dict[tuple[str, str], tuple[str, str, int]] = {
 }
 
 
-def write_template(path: Path, template: str, lang: str, overwrite: bool = False) -> None:
+def write_template(
+    path: Path,
+    template: str,
+    lang: str,
+    overwrite: bool = False,
+    calendar_years: Sequence[int] = (),
+    calendar_country: str = "CN",
+) -> None:
     """Write the example workbook `template` in language `lang` to `path` (an .xlsx file).
 
     path: the new file; its folder is created if missing. Written to a temporary file beside it,
     then moved into place, so a failure never leaves half a file.
     template: "complaints", "purchase" or "contract"; lang: "en" or "zh" (ValueError otherwise).
     overwrite: replace an existing file; without it an existing file raises FileExistsError.
+    calendar_years, calendar_country: also fill the Calendar sheet with these years' official
+    holidays and make-up workdays (`init --calendar CN`), besides the example data's year.
     """
     book = build_template(template, lang)
+    if calendar_years:
+        book = with_official_calendar(book, calendar_years, calendar_country)
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"{path}: the template is an Excel workbook; give a name ending in .xlsx")
@@ -99,6 +112,23 @@ def write_template(path: Path, template: str, lang: str, overwrite: bool = False
         ) from exc
     workbook = build_workbook(book)
     replace_atomically(path, workbook.save)
+
+
+def with_official_calendar(book: Template, years: Sequence[int], country: str) -> Template:
+    """The template with `years` of `country`'s official calendar added to its Calendar rows."""
+    sheets = []
+    for sheet in book.sheets:
+        if sheet.sheet.name == "Calendar":
+            have = [row[0] for row in sheet.rows]
+            official = holidays.official_days(years, country, book.lang)
+            fill = holidays.merge(official, have, years, book.lang)
+            added = tuple(
+                (day.date, schema.DAY_KIND.label(day.kind, book.lang), day.name)
+                for day in fill.rows
+            )
+            sheet = replace(sheet, rows=tuple(sorted(sheet.rows + added, key=lambda r: r[0])))
+        sheets.append(sheet)
+    return replace(book, sheets=tuple(sheets))
 
 
 def committed_name(template: str, lang: str) -> str:

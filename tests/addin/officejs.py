@@ -9,6 +9,7 @@ charts, shapes, visibility...).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -68,3 +69,85 @@ def book_json(
         "names": [],
         "sheets": [sheet_json(name, rows, notes.get(name, ())) for name, rows in sheets],
     }
+
+
+# -- what the client does with the actions ---------------------------------------------------
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$")
+_HYPERLINK = re.compile(r'^=HYPERLINK\("((?:[^"]|"")*)","((?:[^"]|"")*)"\)$')
+
+Cells = dict[tuple[int, int], object]
+
+
+def replay(payload: Mapping, actions: Sequence[Mapping]) -> dict[str, Cells]:
+    """Every sheet's non-empty cells after the client applied `actions` to `payload`.
+
+    Applies what changes values or the list of sheets (setValues, addSheet, sheetDelete,
+    setSheetName, sheet and range clears) the way Office.js does, by sheet position at the
+    time of each action; formats are left to the tests that look for them.
+    """
+    sheets: list[list] = []
+    for sheet in payload["sheets"]:
+        cells = {
+            (r, c): v
+            for r, row in enumerate(sheet["values"], start=1)
+            for c, v in enumerate(row, start=1)
+            if v not in ("", None)
+        }
+        sheets.append([sheet["name"], cells])
+    for action in actions:
+        func, args, position = action["func"], action["args"], action["sheet_position"]
+        if func == "addSheet":
+            sheets.insert(args[0], [args[1], {}])
+        elif func == "sheetDelete":
+            del sheets[position]
+        elif func == "setSheetName":
+            sheets[position][0] = args[0] if isinstance(args, list) else args
+        elif func in ("sheetClear", "sheetClearContents"):
+            sheets[position][1].clear()
+        elif func in ("rangeClear", "rangeClearContents", "setValues"):
+            top, left = action["start_row"] + 1, action["start_column"] + 1
+            cells = sheets[position][1]
+            for r in range(top, top + action["row_count"]):
+                for c in range(left, left + action["column_count"]):
+                    cells.pop((r, c), None)
+            if func == "setValues":
+                for i, row in enumerate(action["values"]):
+                    for j, value in enumerate(row):
+                        if value not in ("", None):
+                            cells[(top + i, left + j)] = value
+    return {name: cells for name, cells in sheets}
+
+
+def shown(value: object) -> object:
+    """A cell as the user sees it, from the client's JSON: dates parsed, links as their text,
+    numbers as floats."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        if _ISO.match(value):
+            return dt.datetime.fromisoformat(value.rstrip("Z").replace("T", " ")).replace(
+                microsecond=0
+            )
+        link = _HYPERLINK.match(value)
+        if link:
+            return link.group(2).replace('""', '"')
+    return value
+
+
+def file_cells(path: Path) -> dict[str, Cells]:
+    """Every sheet's non-empty cells of a workbook file, read with calamine, in the form
+    `shown` gives the client's values."""
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path))
+    out = {}
+    for name in calamine.sheet_names:
+        rows = calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        out[name] = {
+            (r, c): shown(_js(v))
+            for r, row in enumerate(rows, start=1)
+            for c, v in enumerate(row, start=1)
+            if v not in ("", None)
+        }
+    return out

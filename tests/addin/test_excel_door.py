@@ -183,3 +183,69 @@ def test_the_number_of_actions_does_not_grow_with_the_log(tmp_path: Path) -> Non
         counts[size] = len(book.json()["actions"])
         assert counts[size] == door.actions
     assert counts[10] == counts[10_000]
+
+
+def test_the_plans_looks_reach_excel_charts_row_styles_alignment_and_rules() -> None:
+    from sheetflow.core import layout
+
+    path = ROOT / "workbooks" / "complaints_en.xlsx"
+    report = pipeline.compute(read_workbook(path), pipeline.parse_as_of(AS_OF))
+    plan = layout.build_plan(report)
+    book = remote_book(path)
+    door = ExcelDoor(book)
+    door.write(plan)
+    actions = book.json()["actions"]
+    assert door.actions == len(actions)
+    titles = [s.name for s in book.sheets]
+
+    def on(title: str, func: str) -> list[dict]:
+        return [
+            a for a in actions if a["func"] == func and a["sheet_position"] == titles.index(title)
+        ]
+
+    # charts: title, legend, value axis, series colours (pie slices have no call in xlwings)
+    summary = plan.sheet("Summary")
+    assert [a["args"][1] for a in on("Summary", "setChartTitle")] == [
+        c.title for c in summary.charts
+    ]
+    legends = [a["args"][2] for a in on("Summary", "setChartLegend")]
+    assert legends == ["Right" if c.kind == "pie" else "Bottom" for c in summary.charts]
+    column = next(c for c in summary.charts if c.kind == "column")
+    (axis,) = on("Summary", "setChartAxis")
+    assert axis["args"][1:] == [
+        "value",
+        {"title": column.y_title, "number_format": column.y_format},
+    ]
+    assert [a["args"][1:] for a in on("Summary", "setChartSeries")] == [
+        [i, {"fill_color": "#" + s.colour.lower()}] for i, s in enumerate(column.series)
+    ]
+    # NodeStats: the bottleneck line's fill in one call, its font on the whole line at once
+    stats = plan.sheet("NodeStats")
+    marks = stats.blocks[0].columns[0].styles
+    line = 2 + marks.index("highlight")
+    (colours,) = on("NodeStats", "setRangeColors")
+    assert colours["start_row"] == 1 and colours["row_count"] == len(marks)
+    assert colours["args"][0][line - 2] == ["#ffeb9c"] * len(stats.blocks[0].columns)
+    assert all(
+        c == "keep" for i, row in enumerate(colours["args"][0]) if i != line - 2 for c in row
+    )
+    fonts = {
+        tuple(a["args"]) for a in on("NodeStats", "setFontProperty") if a["start_row"] == line - 1
+    }
+    assert fonts == {("bold", True), ("color", "#9c5700")}
+    # alignment: headers centred, Summary's values right-aligned
+    assert any(
+        a["args"] == ["Center"] and a["start_row"] == 0
+        for a in on("Validation", "setHorizontalAlignment")
+    )
+    assert any(a["args"] == ["Right"] for a in on("Summary", "setHorizontalAlignment"))
+    # conditional formats: severity labels on Validation, the colour scale on Overdue
+    rules = [a["args"][0] for a in on("Validation", "addConditionalFormat")]
+    assert sorted(r["formula"] for r in rules) == sorted(
+        f'={f.ref.split(":")[0]}="{f.text}"' for f in plan.sheet("Validation").fills
+    )
+    (scale,) = on("Overdue", "addConditionalFormat")
+    low_high = plan.sheet("Overdue").scales[0]
+    assert scale["args"][0]["type"] == "ColorScale"
+    assert scale["args"][0]["colors"] == ["#" + low_high.low.lower(), "#" + low_high.high.lower()]
+    assert scale["row_count"] == len(report.overdue)

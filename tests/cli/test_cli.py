@@ -3,29 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-from tests.conftest import AS_OF, write_book
-
-
-def sheetflow(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sheetflow", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, code: int, fragment: str) -> None:
-    assert result.returncode == code, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert fragment in lines[0]
+from tests.helpers import AS_OF, assert_one_line_error, write_book
+from tests.helpers import run_cli as sheetflow
 
 
 def test_missing_file(tmp_path):

@@ -10,12 +10,8 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from tests.cli.test_cli import assert_one_line_error, sheetflow
-from tests.conftest import AS_OF, write_book
-
-
-def calamine_rows(path, sheet: str) -> list[list[object]]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+from tests.helpers import AS_OF, assert_one_line_error, calamine_rows, write_book
+from tests.helpers import run_cli as sheetflow
 
 
 def test_refresh_writes_computed_columns_and_sheets(tmp_path, sheets):

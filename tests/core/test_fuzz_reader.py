@@ -13,7 +13,7 @@ from sheetflow.core.validate import check
 from sheetflow.core.workbook import build_workbook
 from sheetflow.io.xlsx import read_workbook
 from sheetflow.pipeline import compute
-from tests.conftest import AS_OF, clean_sheets, write_book
+from tests.helpers import AS_OF, clean_sheets, write_book
 
 AS_OF_TS = pd.Timestamp(AS_OF)
 

@@ -17,29 +17,9 @@ from sheetflow.core.people import (
     resolve_delegate,
 )
 from sheetflow.core.workbook import build_workbook
+from tests.helpers import PEOPLE_COLUMNS, people_frame
 
-PEOPLE_COLUMNS = [
-    "name",
-    "role",
-    "email",
-    "manager",
-    "deputy",
-    "away_from",
-    "away_to",
-    "department",
-]
 AS_OF = pd.Timestamp("2024-05-10 09:30")
-
-
-def people_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """The typed People frame validation hands over (index = Excel row)."""
-    frame = pd.DataFrame(
-        [{c: row.get(c) for c in PEOPLE_COLUMNS} for row in rows], columns=PEOPLE_COLUMNS
-    ).astype(object)
-    for column in ("away_from", "away_to"):
-        frame[column] = pd.to_datetime(frame[column]).dt.normalize()
-    frame.index = pd.RangeIndex(2, 2 + len(rows), name="row")
-    return frame
 
 
 def findings_for(rows: list[dict[str, object]], language: str = "en") -> Findings:

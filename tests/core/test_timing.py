@@ -13,7 +13,7 @@ import pytest
 
 from sheetflow.io.xlsx import read_workbook
 from sheetflow.pipeline import compute
-from tests.conftest import AS_OF
+from tests.helpers import AS_OF
 
 AS_OF_TS = pd.Timestamp(AS_OF)
 

@@ -11,7 +11,7 @@ from sheetflow.core import schema
 from sheetflow.core.validate import check
 from sheetflow.io.xlsx import read_workbook
 from sheetflow.pipeline import compute
-from tests.conftest import AS_OF
+from tests.helpers import AS_OF
 
 AS_OF_TS = pd.Timestamp(AS_OF)
 

@@ -99,3 +99,12 @@ def test_create_spreadsheet_like_the_api(emulator) -> None:
     assert made["properties"]["title"] == "Mine"
     assert made["sheets"][0]["properties"]["title"] == "Sheet1"
     assert made["spreadsheetId"] in emulator.books
+
+
+def test_request_bodies_over_10_mib_are_refused_like_google(api) -> None:
+    session, base, key = api
+    big = {"valueInputOption": "RAW",
+           "data": [{"range": "Data!A1", "values": [["x" * 1000] for _ in range(10_500)]}]}
+    answer = session.post(f"{base}/values:batchUpdate", json=big)
+    assert answer.status_code == 400
+    assert "payload size exceeds the limit: 10485760" in answer.json()["error"]["message"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sheetflow import cli
-from tests.conftest import AS_OF
+from tests.helpers import AS_OF
 from tests.io import corpus_build
 
 CORPUS = Path(__file__).parent / "corpus"

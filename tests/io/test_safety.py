@@ -432,14 +432,18 @@ def test_backup_path() -> None:
     assert backup_path(Path("/d/Book.v2.xlsm")) == Path("/d/Book.v2.bak.xlsm")
 
 
-def test_replace_keeps_one_backup(tmp_path: Path) -> None:
+def test_replace_keeps_the_latest_backup_and_dated_ones(tmp_path: Path) -> None:
     target = tmp_path / "book.xlsx"
     target.write_bytes(b"v1")
     replace_atomically(target, lambda p: p.write_bytes(b"v2"), backup=True)
     replace_atomically(target, lambda p: p.write_bytes(b"v3"), backup=True)
     assert target.read_bytes() == b"v3"
     assert backup_path(target).read_bytes() == b"v2"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.bak.xlsx", "book.xlsx"]
+    dated = safety.dated_backups(target)
+    assert [p.read_bytes() for p in dated] == [b"v2", b"v1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["book.bak.xlsx", "book.xlsx", *(p.name for p in dated)]
+    )
 
 
 def test_new_file_takes_permissions_of_like(tmp_path: Path) -> None:

@@ -22,7 +22,13 @@ from sheetflow.io.template_writer import (
     committed_name,
     write_template,
 )
-from sheetflow.templates import EXAMPLE_AS_OF_TEXT, LANGUAGES, TEMPLATES, build_template
+from sheetflow.templates import (
+    EXAMPLE_AS_OF_TEXT,
+    LANGUAGES,
+    TEMPLATES,
+    build_template,
+    expected,
+)
 
 COMMITTED = Path(__file__).resolve().parents[2] / "workbooks"
 REGENERATE = "run `make templates` to regenerate the committed workbooks"
@@ -227,63 +233,17 @@ def test_libreoffice_converts_a_template(tmp_path: Path) -> None:
 
 # The example data means what its comments say -----------------------------------------------------
 
-# fmt: off
-# Hand-worked (see the comments in sheetflow/templates.py) at 2024-10-09 16:00: each case is
-# "closed on time" / "closed late", or the status of its open log rows (where parallel nodes
-# run, e.g. CP-010 and CP-014, every open row of the case has that status).
-EXPECTED_CASES = {
-    "complaints": {
-        "CP-001": "closed late", "CP-002": "closed on time", "CP-003": "closed late",
-        "CP-004": "closed late", "CP-005": "closed on time", "CP-006": "closed on time",
-        "CP-007": "on_track", "CP-008": "at_risk", "CP-009": "overdue", "CP-010": "overdue",
-        "CP-011": "on_track", "CP-012": "at_risk", "CP-013": "overdue", "CP-014": "on_track",
-        "CP-015": "overdue", "CP-016": "closed on time",
-    },
-    "purchase": {
-        "PR-001": "closed on time", "PR-002": "closed on time", "PR-003": "closed late",
-        "PR-004": "closed on time", "PR-005": "closed on time", "PR-006": "closed on time",
-        "PR-007": "on_track", "PR-008": "at_risk", "PR-009": "on_track", "PR-010": "overdue",
-        "PR-011": "overdue", "PR-012": "on_track", "PR-013": "overdue", "PR-014": "at_risk",
-    },
-    "contract": {
-        "CT-001": "closed on time", "CT-002": "closed late", "CT-003": "closed on time",
-        "CT-004": "closed on time", "CT-005": "closed late", "CT-006": "on_track",
-        "CT-007": "at_risk", "CT-008": "overdue", "CT-009": "on_track", "CT-010": "overdue",
-        "CT-011": "at_risk", "CT-012": "on_track", "CT-013": "closed on time",
-        "CT-014": "overdue",
-    },
-}
-# (case, node in English) -> overdue_h of the open overdue rows, and the rows that ended late.
-EXPECTED_OVERDUE = {
-    "complaints": {
-        ("CP-009", "Resolution plan"): 2.0, ("CP-010", "Resolution plan"): 6.0,
-        ("CP-010", "Compensation review"): 3.0, ("CP-013", "Feedback to customer"): 1.0,
-        ("CP-015", "Assign department"): 7.17,
-    },
-    "purchase": {
-        ("PR-010", "Director approval"): 12.0, ("PR-011", "Manager approval"): 12.5,
-        ("PR-013", "Place order"): 23.0,
-    },
-    "contract": {
-        ("CT-008", "Legal review"): 18.0, ("CT-010", "Signing"): 145.0,
-        ("CT-014", "Technical review"): 10.0,
-    },
-}
-EXPECTED_DONE_LATE = {
-    "complaints": {
-        ("CP-003", "Classify and grade"), ("CP-003", "Resolution plan"),
-        ("CP-014", "Classify and grade"), ("CP-016", "Follow-up call"),
-    },
-    "purchase": {
-        ("PR-002", "Manager approval"), ("PR-002", "Place order"), ("PR-003", "Supplier quotes"),
-        ("PR-003", "Place order"), ("PR-010", "Finance review"), ("PR-010", "Supplier quotes"),
-    },
-    "contract": {
-        ("CT-002", "Technical review"), ("CT-002", "Legal review"), ("CT-002", "Signing"),
-        ("CT-003", "Archiving"), ("CT-010", "Approval"),
-    },
-}
-# fmt: on
+# The expected outcome of each example row at 2024-10-09 16:00 sits beside it in the template's
+# data files (sheetflow/templates/<template>/Log.csv: expect_status, expect_overdue_h and the
+# hand-worked expect_why; Cases.csv: expect_outcome, "closed on time" / "closed late" or the
+# status of its open log rows; where parallel nodes run every open row has that status).
+
+
+def _expected_cases(template: str) -> dict[str, str]:
+    ids = [row[0] for row in build_template(template, schema.EN).sheets[1].rows]
+    return {
+        case: row["outcome"] for case, row in zip(ids, expected(template, "Cases"), strict=True)
+    }
 
 
 @pytest.mark.parametrize(("template", "lang"), BOOKS)
@@ -310,16 +270,21 @@ def test_examples_validate_cleanly_and_time_as_worked_by_hand(template: str, lan
             running = set(rows["status"]) & {"on_track", "at_risk", "overdue"}
             assert len(running) == 1, f"Cases row {row}: {running}"
             got[case["case_id"]] = running.pop()
-    assert got == EXPECTED_CASES[template]
+    assert got == _expected_cases(template)
 
-    overdue, late = {}, set()
-    for (_row, rec), (_, node, *_rest) in zip(log.iterrows(), english, strict=True):
+    overdue, late, want_overdue, want_late = {}, set(), {}, set()
+    rows = zip(log.iterrows(), english, expected(template, "Log"), strict=True)
+    for (_row, rec), (_, node, *_rest), want in rows:
         if rec["status"] == "overdue":
             overdue[(rec["case_id"], node)] = round(float(rec["overdue_h"]), 2)
         elif rec["status"] == "done_late":
             late.add((rec["case_id"], node))
-    assert overdue == EXPECTED_OVERDUE[template]
-    assert late == EXPECTED_DONE_LATE[template]
+        if want["status"] == "overdue":
+            want_overdue[(rec["case_id"], node)] = want["overdue_h"]
+        elif want["status"] == "done_late":
+            want_late.add((rec["case_id"], node))
+    assert overdue == want_overdue
+    assert late == want_late
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -405,4 +370,4 @@ def test_complaints_run_parallel_nodes(lang: str) -> None:
 
 
 def _closed(template: str) -> set[str]:
-    return {case for case, state in EXPECTED_CASES[template].items() if state.startswith("closed")}
+    return {case for case, state in _expected_cases(template).items() if state.startswith("closed")}

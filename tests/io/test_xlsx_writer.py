@@ -26,6 +26,7 @@ from sheetflow.io import safety
 from sheetflow.io.xlsx import read_snapshot, sheetxml, write_plan
 from sheetflow.io.xlsx import writer as xlsx_writer
 from sheetflow.io.xlsx.reader import ownership_of
+from tests.helpers import calamine_rows
 
 
 def write_report(source: Path, report: Report, out: Path | None = None) -> Path:
@@ -862,10 +863,6 @@ def all_cells(path: Path) -> dict[str, dict[str, tuple[object, str, object, obje
     }
 
 
-def calamine_rows(path: Path, title: str) -> list[list[object]]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(title).to_python()
-
-
 def test_excel_like_file_equals_openpyxl_like_file(book_path: Path, lang: str) -> None:
     """Shared strings, spans and x14ac rows (as Excel saves) give the same cells as inline."""
     report = make_report(load_book(book_path))
@@ -1107,3 +1104,37 @@ def test_small_sheets_are_not_written_as_zip64(book_path: Path, tmp_path: Path) 
     out = write_report(book_path, make_report(load_book(book_path)), tmp_path / "o.xlsx")
     with zipfile.ZipFile(out) as z:
         assert all(info.extract_version < 45 for info in z.infolist())  # 45: Zip64
+
+
+def test_patch_without_header_replaces_a_sheets_rows_and_keeps_its_header(tmp_path: Path) -> None:
+    """`sheetflow sync`: every column of a user sheet replaced, rows past the new end emptied,
+    the header row (not in the plan) kept with its style."""
+    from sheetflow.core.plan import DATETIME, Column, OutputPlan, Patch
+
+    path = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "People"
+    ws.append(["name", "role", "away_from"])
+    ws["A1"].font = Font(bold=True)
+    for i in range(6):
+        ws.append([f"P{i}", "Agent", dt.datetime(2024, 5, 1 + i), f"extra {i}"])
+    wb.create_sheet("Notes").append(["mine"])
+    wb.save(path)
+    snap, _ = read_snapshot(path)
+    patch = Patch(
+        sheet="People", title="People", header_row=1, rows=(2, 3),
+        columns=(Column("a", "", ["Ann", "Bob"]), Column("b", "", ["Agent", None]),
+                 Column("c", "", [dt.datetime(2024, 6, 1, 9, 30), None], DATETIME),
+                 Column("d", "", [None, None])),
+        positions=(1, 2, 3, 4), header_style=None,
+    )
+    write_plan(snap, OutputPlan(language="en", as_of=dt.datetime(2024, 6, 1), patches=(patch,)))
+    rows = [r for r in read_raw(path)["People"] if any(v is not None for v in r)]
+    assert rows == [["name", "role", "away_from"],
+                    ["Ann", "Agent", dt.datetime(2024, 6, 1, 9, 30)],
+                    ["Bob", None, None]]
+    back = openpyxl.load_workbook(path)
+    assert back["People"]["A1"].font.bold is True
+    assert back["People"]["C2"].number_format == "yyyy-mm-dd hh:mm"
+    assert read_raw(path)["Notes"] == [["mine"]]

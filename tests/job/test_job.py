@@ -20,7 +20,8 @@ from sheetflow.config import load_config
 from sheetflow.errors import UsageError
 from sheetflow.io.xlsx import read_workbook
 from sheetflow.job import Job, parse_every
-from tests.notify.servers import EN, start_smtp, write_book
+from tests.helpers import write_book
+from tests.notify.servers import EN, start_smtp
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parents[2]

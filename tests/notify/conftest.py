@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from tests.notify.servers import EN, ZH, start_chat, start_smtp, write_book
+from tests.helpers import write_book
+from tests.notify.servers import EN, ZH, start_chat, start_smtp
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-import openpyxl
 from aiosmtpd.controller import Controller
 
 AS_OF = "2024-10-09T16:00"
@@ -189,12 +187,3 @@ ZH = {
 }
 
 
-def write_book(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path

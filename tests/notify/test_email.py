@@ -78,7 +78,8 @@ def test_chinese_workbook_gets_chinese_mail_with_encoded_headers(zh_book, tmp_pa
 def test_notify_language_setting_overrides_the_workbook(tmp_path, smtp):
     import copy
 
-    from tests.notify.servers import ZH, write_book
+    from tests.helpers import write_book
+    from tests.notify.servers import ZH
 
     sheets = copy.deepcopy(ZH)
     sheets["设置"] = [["项", "值"], ["通知语言", "en"]]

@@ -165,6 +165,14 @@ def ownership_of(data: bytes) -> Ownership:
     return Ownership(recorded, sheets, columns)
 
 
+def read_snapshot_rows(path: Path | str) -> tuple[Snapshot, dict[str, list[list[object]]]]:
+    """Read the file once: its bytes (kept for the writer) and every sheet's rows."""
+    path = Path(path)
+    check_workbook_file(path)
+    snapshot = Snapshot.take(path)
+    return snapshot, _rows_of(snapshot.data, path)
+
+
 def read_rows(path: Path) -> dict[str, list[list[object]]]:
     """Every sheet of the file: title -> rows anchored at A1, cells as calamine reads them."""
     check_workbook_file(path)

@@ -88,12 +88,15 @@ class SheetEdit:
     cells: the new cells (values and header cells) by row.
     owned: the owned columns; their old cells go from every row when `clear` is set, and
         from the rows that get new cells otherwise.
+    keep_upto: rows up to this one that get no new cells keep their owned cells even when
+        `clear` is set (a header the plan does not write).
     head / tail: functions editing the XML before and after `<sheetData>`.
     """
 
     cells: CellTable
     owned: set[int]
     clear: bool
+    keep_upto: int = 0
     head: Callable[[bytes], bytes] = lambda xml: xml
     tail: Callable[[bytes], bytes] = lambda xml: xml
 
@@ -142,7 +145,10 @@ def patch_sheet(archive: zipfile.ZipFile, part: str, out: zipfile.ZipFile, edit:
         with out.open(fast_entry(part), "w", force_zip64=zip64) as sink:
             merger = _RowMerger(edit, prefix, sink, extent)
             merger.emit(head)
-            if found.group(2):  # <sheetData/>: no rows yet
+            if found.group(2) and not len(edit.cells):  # <sheetData/> and nothing to add
+                merger.emit(found.group(0))
+                rest = buffer[found.end() :] + b"".join(pieces)
+            elif found.group(2):  # <sheetData/>: no rows yet
                 merger.emit(found.group(0)[:-2].rstrip() + b">")
                 merger.finish()
                 merger.emit(b"</" + prefix + b"sheetData>")
@@ -163,6 +169,7 @@ class _RowMerger:
         """user_columns_end: the last column the sheet's `<dimension>` covers (None: unknown)."""
         self.table = edit.cells.prefixed(prefix)
         self.clear = edit.clear
+        self.keep_upto = edit.keep_upto
         self.owned = edit.owned
         self.prefix = prefix
         self.sink = sink
@@ -266,7 +273,7 @@ class _RowMerger:
                     self.next_new += 1
             at = where.get(number)
             if at is None:
-                if not clear or inner is None:
+                if not clear or inner is None or number <= self.keep_upto:
                     append(data[start:end])
                 else:
                     append(self._merge(match.group(1), inner, None))
@@ -492,13 +499,31 @@ def edit_tail(
         f'<{p}conditionalFormatting sqref="{sqref}">{"".join(items)}</{p}conditionalFormatting>'
         for sqref, items in blocks.items()
     ).encode()
-    names = "|".join(_AFTER_CF)
-    at = re.search(rb"<" + re.escape(prefix) + rb"(?:" + names.encode() + rb")\b", tail)
-    if at is None:
-        at = re.search(rb"</" + re.escape(prefix) + rb"worksheet>", tail)
-    if at is None:
-        raise WorkbookError("a sheet's XML has no end (damaged file)")
-    return tail[: at.start()] + xml + tail[at.start() :]
+    at = _insertion_point(tail, prefix, set(_AFTER_CF))
+    return tail[:at] + xml + tail[at:]
+
+
+_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)\b[^>]*?(/?)>")
+
+
+def _insertion_point(tail: bytes, prefix: bytes, before: set[str]) -> int:
+    """Where an element goes among the worksheet's top-level elements (CT_Worksheet order).
+
+    Only children of <worksheet> count: a data bar's cfRule holds an <extLst> of its own.
+    """
+    depth = 0
+    for match in _TAG.finditer(tail):
+        closing, tag_prefix, name, empty = match.groups()
+        if closing:
+            if depth == 0 and name == b"worksheet":
+                return match.start()
+            depth = max(depth - 1, 0)  # the tail starts with </sheetData>
+            continue
+        if depth == 0 and (tag_prefix or b"") == prefix and name.decode() in before:
+            return match.start()
+        if not empty:
+            depth += 1
+    raise WorkbookError("a sheet's XML has no end (damaged file)")
 
 
 def _widen_filter(tail: bytes, prefix: bytes, to: tuple[int, int]) -> bytes:

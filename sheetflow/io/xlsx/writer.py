@@ -237,6 +237,7 @@ def _patch_edit(package: Package, patch: Patch, styles: StyleBook, result: _Outp
         cells=table,
         owned=set(patch.positions),
         clear=patch.clear_other_rows,
+        keep_upto=0 if has_header else header_row,  # header_style None: the header stays
         head=head,
         tail=tail,
     )

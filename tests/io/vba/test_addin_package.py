@@ -119,6 +119,20 @@ def test_the_vba_module_is_the_xlwings_of_python() -> None:
     assert 'PROJECT_NAME As String = "sheetflow"' in text
 
 
+def test_pyproject_pins_the_xlwings_of_the_vba_module() -> None:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    pyproject = tomllib.loads((MACROS.parent / "pyproject.toml").read_text())
+    pins = [d for d in pyproject["project"]["dependencies"] if d.startswith("xlwings")]
+    in_addin = re.search(
+        r'XLWINGS_VERSION As String = "([^"]+)"', (MACROS / "xlwings.bas").read_text()
+    ).group(1)
+    assert pins == [f"xlwings=={in_addin}"]
+
+
 def test_a_module_that_cannot_be_stored_is_a_usage_error(tmp_path: Path, capsys) -> None:
     (tmp_path / "customUI.xml").write_bytes((MACROS / "customUI.xml").read_bytes())
     (tmp_path / "Bad.bas").write_text('Attribute VB_Name = "Bad"\nMsgBox "校验"\n', "utf-8")

@@ -1,85 +1,36 @@
-"""Rules: FEEL unary tests, the decision table, hit policies, overlap, routing, explain."""
+"""The Rules decision table: hit policies, UNIQUE overlap, role lookup, routing, explain."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from sheetflow.core import schema
-from sheetflow.core.findings import Findings
-from sheetflow.core.rules import (
-    ANY,
-    Between,
-    Compare,
+from sheetflow.core.decision import (
     DecisionTable,
     InputColumn,
-    Literal,
-    NoneOf,
-    OneOf,
+    Routing,
+    RoutingInput,
     Rule,
-    UnaryTestError,
     build_decision_table,
-    evaluate,
-    explain_case,
     normalise_hit_policy,
-    parse_unary_test,
     route,
-    route_cases,
     static_overlap,
 )
+from sheetflow.core.decision import explain as explain_routing
+from sheetflow.core.feel import parse_unary_test
+from sheetflow.core.findings import Findings
 from sheetflow.core.workbook import Table, build_workbook
+from tests.core.test_feel import GRID, _scalar, numeric_tests
+from tests.helpers import CASE_COLUMNS, PEOPLE_COLUMNS, cases_frame, people_frame
 
 AS_OF = pd.Timestamp("2024-05-10 09:30")
-CASE_COLUMNS = [
-    "case_id", "opened_at", "title", "type", "priority", "amount", "department", "satisfaction",
-]  # fmt: skip
-PEOPLE_COLUMNS = [
-    "name",
-    "role",
-    "email",
-    "manager",
-    "deputy",
-    "away_from",
-    "away_to",
-    "department",
-]
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def cases_frame(rows: list[dict[str, object]], extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The typed Cases frame validation hands over (index = Excel row, cases opened hourly)."""
-    records = []
-    for i, row in enumerate(rows):
-        record = {c: None for c in CASE_COLUMNS + list(extra)}
-        record.update(
-            case_id=f"C{i + 1}",
-            opened_at=pd.Timestamp("2024-05-01 09:00") + pd.Timedelta(hours=i),
-            priority="normal",
-        )
-        record.update(row)
-        records.append(record)
-    frame = pd.DataFrame(records, columns=CASE_COLUMNS + list(extra)).astype(object)
-    frame["opened_at"] = pd.to_datetime(frame["opened_at"])
-    frame["amount"] = pd.to_numeric(frame["amount"]).astype(float)
-    frame.index = pd.RangeIndex(2, 2 + len(rows), name="row")
-    return frame
-
-
-def people_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        [{c: row.get(c) for c in PEOPLE_COLUMNS} for row in rows], columns=PEOPLE_COLUMNS
-    ).astype(object)
-    for column in ("away_from", "away_to"):
-        frame[column] = pd.to_datetime(frame[column]).dt.normalize()
-    frame.index = pd.RangeIndex(2, 2 + len(rows), name="row")
-    return frame
 
 
 def workbook(
@@ -107,6 +58,42 @@ def rules_table(rules: list[list[object]], **kwargs: object) -> tuple[Table, Fin
     return table, Findings(book)
 
 
+def routing_of(
+    cases: pd.DataFrame,
+    table: Table | None,
+    people: list[dict[str, object]],
+    hit_policy: str = "FIRST",
+    case_open: pd.Series | None = None,
+    language: str = "en",
+) -> Routing:
+    inputs = RoutingInput(
+        cases, people_frame(people), table, AS_OF, hit_policy, case_open, language
+    )
+    return route(inputs)
+
+
+def routes_of(
+    cases: pd.DataFrame,
+    table: Table | None,
+    people: list[dict[str, object]],
+    findings: Findings | None,
+    hit_policy: str = "FIRST",
+) -> pd.DataFrame:
+    """The routes, the routing's findings added to `findings`."""
+    language = findings.book.language if findings is not None else "en"
+    routing = routing_of(cases, table, people, hit_policy, language=language)
+    if findings is not None:
+        routing.report(findings)
+    return routing.routes
+
+
+def decide(table: Table, cases: pd.DataFrame, findings: Findings) -> DecisionTable:
+    decision = build_decision_table(table, cases, findings.book.language)
+    for problem in decision.problems:
+        problem.add_to(findings)
+    return decision
+
+
 def run(
     rules: list[list[object]],
     cases: pd.DataFrame,
@@ -116,8 +103,9 @@ def run(
     language: str = "en",
 ) -> tuple[pd.DataFrame, Findings]:
     table, findings = rules_table(rules, people=people, language=language)
-    routes = route_cases(cases, case_open, table, people_frame(people), hit_policy, AS_OF, findings)
-    return routes, findings
+    routing = routing_of(cases, table, people, hit_policy, case_open, language)
+    routing.report(findings)
+    return routing.routes, findings
 
 
 def codes(findings: Findings) -> list[tuple[str, str, int | None, str | None]]:
@@ -126,235 +114,6 @@ def codes(findings: Findings) -> list[tuple[str, str, int | None, str | None]]:
 
 def approvers(routes: pd.DataFrame) -> list[tuple[object, ...]]:
     return list(routes[["case_id", "approver", "rule"]].itertuples(index=False, name=None))
-
-
-NUMBERS = pd.Series([1000.0, 5000.0, 50000.0, 60000.0, np.nan])
-TEXTS = pd.Series(["物流延迟", " 质量问题 ", "A", "b", None, "5000"], dtype=object)
-DATES = pd.Series(pd.to_datetime(["2024-04-30 23:59", "2024-05-01 00:00", "2024-05-01 18:00",
-                                  "2024-05-02 08:00", None]))  # fmt: skip
-
-
-# --------------------------------------------------------------------------- parser & evaluate
-
-
-@pytest.mark.parametrize(
-    ("cell", "values", "expected"),
-    [
-        pytest.param("", NUMBERS, [1, 1, 1, 1, 1], id="empty-is-anything"),
-        pytest.param("-", TEXTS, [1, 1, 1, 1, 1, 1], id="dash-is-anything"),
-        pytest.param("  －  ", NUMBERS, [1, 1, 1, 1, 1], id="fullwidth-dash"),
-        pytest.param("5000", NUMBERS, [0, 1, 0, 0, 0], id="number"),
-        pytest.param("5000.0", NUMBERS, [0, 1, 0, 0, 0], id="number-decimal"),
-        pytest.param("50,000", NUMBERS, [0, 0, 1, 0, 0], id="number-thousands"),
-        pytest.param("物流延迟", TEXTS, [1, 0, 0, 0, 0, 0], id="unquoted-string"),
-        pytest.param('"物流延迟"', TEXTS, [1, 0, 0, 0, 0, 0], id="quoted-string"),
-        pytest.param("“物流延迟”", TEXTS, [1, 0, 0, 0, 0, 0], id="chinese-quotes"),
-        pytest.param("质量问题", TEXTS, [0, 1, 0, 0, 0, 0], id="value-trimmed"),
-        pytest.param("a", TEXTS, [0, 0, 1, 0, 0, 0], id="case-insensitive"),
-        pytest.param("2024-05-01", DATES, [0, 1, 1, 0, 0], id="date-is-the-whole-day"),
-        pytest.param('date("2024-05-01")', DATES, [0, 1, 1, 0, 0], id="date-function"),
-        pytest.param("2024/5/1", DATES, [0, 1, 1, 0, 0], id="date-slashes"),
-        pytest.param(
-            'date and time("2024-05-01T18:00:00")', DATES, [0, 0, 1, 0, 0], id="date-and-time"
-        ),
-        pytest.param("< 5000", NUMBERS, [1, 0, 0, 0, 0], id="less"),
-        pytest.param("<=5000", NUMBERS, [1, 1, 0, 0, 0], id="less-equal"),
-        pytest.param("> 50000", NUMBERS, [0, 0, 0, 1, 0], id="greater"),
-        pytest.param(">= 5000", NUMBERS, [0, 1, 1, 1, 0], id="greater-equal"),
-        pytest.param("＞＝５０００", NUMBERS, [0, 1, 1, 1, 0], id="fullwidth-compare"),
-        pytest.param("≥ 5000", NUMBERS, [0, 1, 1, 1, 0], id="math-sign"),
-        pytest.param("<= 50,000", NUMBERS, [1, 1, 1, 0, 0], id="compare-thousands"),
-        pytest.param("< 2024-05-01", DATES, [1, 0, 0, 0, 0], id="before-day"),
-        pytest.param("<= 2024-05-01", DATES, [1, 1, 1, 0, 0], id="up-to-end-of-day"),
-        pytest.param("> 2024-05-01", DATES, [0, 0, 0, 1, 0], id="after-day"),
-        pytest.param("[5000..50000]", NUMBERS, [0, 1, 1, 0, 0], id="range-closed"),
-        pytest.param("(5000..50000]", NUMBERS, [0, 0, 1, 0, 0], id="range-open-low"),
-        pytest.param("[5000..50000)", NUMBERS, [0, 1, 0, 0, 0], id="range-open-high"),
-        pytest.param("]5000..50000[", NUMBERS, [0, 0, 0, 0, 0], id="range-open-iso"),
-        pytest.param("]1000..50000]", NUMBERS, [0, 1, 1, 0, 0], id="range-iso-open-low"),
-        pytest.param("[1000..50000[", NUMBERS, [1, 1, 0, 0, 0], id="range-iso-open-high"),
-        pytest.param("（1000..5000］", NUMBERS, [0, 1, 0, 0, 0], id="range-fullwidth"),
-        pytest.param("[2024-05-01..2024-05-01]", DATES, [0, 1, 1, 0, 0], id="range-of-days"),
-        pytest.param('"A","b"', TEXTS, [0, 0, 1, 1, 0, 0], id="list-quoted"),
-        pytest.param("物流延迟, A", TEXTS, [1, 0, 1, 0, 0, 0], id="list-unquoted"),
-        pytest.param("物流延迟，A", TEXTS, [1, 0, 1, 0, 0, 0], id="list-fullwidth-comma"),
-        pytest.param("物流延迟、A", TEXTS, [1, 0, 1, 0, 0, 0], id="list-chinese-comma"),
-        pytest.param("<= 1000, > 50000", NUMBERS, [1, 0, 0, 1, 0], id="list-of-comparisons"),
-        pytest.param("1000, [50000..60000]", NUMBERS, [1, 0, 1, 1, 0], id="list-with-range"),
-        pytest.param("not(A, b)", TEXTS, [1, 1, 0, 0, 1, 1], id="not-list-matches-empty"),
-        pytest.param("not（A）", TEXTS, [1, 1, 0, 1, 1, 1], id="not-fullwidth"),
-        pytest.param("not([1000..5000])", NUMBERS, [0, 0, 1, 1, 1], id="not-range"),
-        pytest.param("not(null)", NUMBERS, [1, 1, 1, 1, 0], id="not-null-is-filled"),
-        pytest.param("null", NUMBERS, [0, 0, 0, 0, 1], id="null-is-empty"),
-        pytest.param("!= 5000", NUMBERS, [1, 0, 1, 1, 0], id="not-equal"),
-        pytest.param("5000", TEXTS, [0, 0, 0, 0, 0, 1], id="number-on-text"),
-        pytest.param('"5000"', NUMBERS, [0, 1, 0, 0, 0], id="quoted-number-on-number"),
-    ],
-)
-def test_cell_matches(cell: str, values: pd.Series, expected: list[int]) -> None:
-    assert evaluate(parse_unary_test(cell), values).tolist() == [bool(x) for x in expected]
-
-
-@pytest.mark.parametrize(
-    ("cell", "message"),
-    [
-        pytest.param("[5000..", "missing", id="range-unfinished"),
-        pytest.param("[5000 50000]", r"needs \"\.\.\"", id="range-no-dots"),
-        pytest.param("[5000..50000", "not closed", id="range-no-closer"),
-        pytest.param("[50000..5000]", "starts above", id="range-reversed"),
-        pytest.param("[a..b]", "numbers, or both dates", id="range-strings"),
-        pytest.param("[1..2024-05-01]", "numbers, or both dates", id="range-mixed"),
-        pytest.param("< abc", "needs a number or a date", id="compare-string"),
-        pytest.param('"abc', "quote", id="unclosed-quote"),
-        pytest.param("not(a", "closing", id="not-unclosed"),
-        pytest.param("not(a) x", "unexpected", id="not-trailing"),
-        pytest.param("a, not(b)", "whole cell", id="not-nested"),
-        pytest.param("not()", "missing", id="not-empty"),
-        pytest.param("a,,b", "missing", id="empty-list-item"),
-        pytest.param("a,", "missing", id="trailing-comma"),
-        pytest.param("a, -", "alone", id="dash-in-list"),
-        pytest.param("2024-02-30", "not a valid date", id="bad-date"),
-        pytest.param('date("someday")', "not a valid date", id="bad-date-function"),
-        pytest.param('"a" b', "unexpected", id="junk-after-quote"),
-        pytest.param("<", "missing", id="operator-alone"),
-    ],
-)
-def test_bad_cells_raise(cell: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        parse_unary_test(cell)
-
-
-def test_parse_error_speaks_chinese() -> None:
-    with pytest.raises(UnaryTestError) as info:
-        parse_unary_test('"abc')
-    assert info.value.reason("zh") == "引号未闭合"
-
-
-def test_parser_builds_the_ast() -> None:
-    assert parse_unary_test("") is ANY
-    assert parse_unary_test("not(A, >= 5)") == NoneOf(
-        (Compare("=", Literal("string", "A")), Compare(">=", Literal("number", 5.0)))
-    )
-    assert parse_unary_test("]1..2]") == Between(
-        Literal("number", 1.0), Literal("number", 2.0), False, True
-    )
-    assert parse_unary_test("true, false") == OneOf(
-        (Compare("=", Literal("bool", True)), Compare("=", Literal("bool", False)))
-    )
-    assert str(parse_unary_test("(1..2]")) == "(1..2]"
-    assert parse_unary_test("100, 200") == OneOf(
-        (Compare("=", Literal("number", 100.0)), Compare("=", Literal("number", 200.0)))
-    )
-
-
-@pytest.mark.parametrize(
-    ("cell", "numbers", "strings", "dates", "empty"),
-    [
-        pytest.param("5000", [0, 1, 0], [0, 1, 1], [0, 0, 0], [0], id="number"),
-        pytest.param(">= 5000", [0, 1, 1], [0, 1, 1], [0, 0, 0], [0], id="compare"),
-        pytest.param("abc", [0, 0, 0], [1, 0, 0], [0, 0, 0], [0], id="string"),
-        pytest.param("2024-05-01", [0, 0, 0], [0, 0, 0], [1, 0, 0], [0], id="date"),
-        pytest.param("-", [1, 1, 1], [1, 1, 1], [1, 1, 1], [1], id="anything"),
-        pytest.param("not(5000)", [1, 0, 1], [1, 0, 0], [1, 1, 1], [1], id="not"),
-        pytest.param("true", [0, 0, 0], [0, 0, 0], [0, 0, 0], [0], id="bool"),
-    ],
-)
-def test_same_cell_on_each_kind_of_column(
-    cell: str, numbers: list[int], strings: list[int], dates: list[int], empty: list[int]
-) -> None:
-    test = parse_unary_test(cell)
-    columns = {
-        "numbers": (pd.Series([10.0, 5000.0, 9000.0]), numbers),
-        "strings": (pd.Series(["ABC", "5000", "5,000"], dtype=object), strings),
-        "dates": (
-            pd.Series(pd.to_datetime(["2024-05-01 10:00", "2024-05-02 00:00", "2023-01-01 00:00"])),
-            dates,
-        ),
-        "empty": (pd.Series([None], dtype=object), empty),
-    }
-    for name, (values, expected) in columns.items():
-        assert evaluate(test, values).tolist() == [bool(x) for x in expected], name
-
-
-def test_raw_extra_column_values() -> None:
-    # an extra Cases column keeps raw cells: floats, bools, datetimes and text mixed
-    values = pd.Series(
-        [5000.0, "5000", True, dt.datetime(2024, 5, 1, 9), "是", None, "  "], dtype=object
-    )
-    assert evaluate("5000", values).tolist() == [1, 1, 0, 0, 0, 0, 0]
-    assert evaluate("true", values).tolist() == [0, 0, 1, 0, 1, 0, 0]
-    assert evaluate("2024-05-01", values).tolist() == [0, 0, 0, 1, 0, 0, 0]
-    assert evaluate("not(5000)", values).tolist() == [0, 0, 1, 1, 1, 1, 1]
-
-
-def test_enum_column_compares_codes() -> None:
-    priority = pd.Series(["urgent", "normal", "critical"], dtype=object)
-    assert evaluate("紧急", priority, schema.PRIORITY).tolist() == [True, False, False]
-    assert evaluate("URGENT", priority, schema.PRIORITY).tolist() == [True, False, False]
-    assert evaluate("紧急, 特急", priority, schema.PRIORITY).tolist() == [True, False, True]
-    assert evaluate("not(普通)", priority, schema.PRIORITY).tolist() == [True, False, True]
-    satisfaction = pd.Series(["dissatisfied", None, "satisfied"], dtype=object)
-    assert evaluate("不满意", satisfaction, schema.SATISFACTION).tolist() == [1, 0, 0]
-    assert evaluate("not(满意)", satisfaction, schema.SATISFACTION).tolist() == [1, 1, 0]
-
-
-def test_pandas_string_dtype_column() -> None:
-    values = pd.Series(["A", None, "B"], dtype="str")
-    assert evaluate("A, B", values).tolist() == [True, False, True]
-    assert evaluate("not(A)", values).tolist() == [False, True, True]
-
-
-# property: the mask of a numeric test agrees with a scalar reading of FEEL, value by value
-
-_EDGE = st.integers(min_value=0, max_value=10)
-
-
-@st.composite
-def numeric_tests(draw: st.DrawFn) -> str:
-    def one() -> str:
-        kind = draw(st.sampled_from(["eq", "cmp", "range"]))
-        if kind == "eq":
-            return str(draw(_EDGE))
-        if kind == "cmp":
-            return f"{draw(st.sampled_from(['<', '<=', '>', '>=']))} {draw(_EDGE)}"
-        low, high = sorted((draw(_EDGE), draw(_EDGE)))
-        return f"{draw(st.sampled_from('[(]'))}{low}..{high}{draw(st.sampled_from('])['))}"
-
-    items = ", ".join(one() for _ in range(draw(st.integers(1, 3))))
-    return f"not({items})" if draw(st.booleans()) else items
-
-
-def _scalar(text: str, value: float | None) -> bool:
-    """A slow, obvious reading of the numeric tests generated above."""
-    negate = text.startswith("not(")
-    body = text[4:-1] if negate else text
-    hit = False
-    for item in body.split(", "):
-        if value is None:
-            continue
-        if item[0] in "[(]":
-            low, high = (float(x) for x in item[1:-1].split(".."))
-            ok_low = value >= low if item[0] == "[" else value > low
-            ok_high = value <= high if item[-1] == "]" else value < high
-            hit |= ok_low and ok_high
-        elif item[0] in "<>":
-            op, number = item.split(" ")
-            hit |= {"<": value < float(number), "<=": value <= float(number),
-                    ">": value > float(number), ">=": value >= float(number)}[op]  # fmt: skip
-        else:
-            hit |= value == float(item)
-    return not hit if negate else hit
-
-
-GRID = [x / 2 for x in range(-2, 24)] + [None]
-
-
-@settings(max_examples=200, deadline=None)
-@given(numeric_tests())
-def test_numeric_mask_matches_scalar_reading(text: str) -> None:
-    values = pd.Series([np.nan if v is None else v for v in GRID])
-    expected = [_scalar(text, v) for v in GRID]
-    assert evaluate(text, values).tolist() == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -393,13 +152,13 @@ def test_header_matching_uses_cases_names_aliases_and_extras() -> None:
     ]
     table, findings = rules_table(rules)
     cases = cases_frame([{"amount": 6000, "priority": "urgent", "客户等级": "vip"}], ("客户等级",))
-    decision = build_decision_table(table, cases, findings)
+    decision = decide(table, cases, findings)
     assert [(c.key, c.case_column) for c in decision.inputs] == [
         ("AMOUNT", "amount"),
         ("紧急程度", "priority"),
         ("客户等级", "客户等级"),
     ]
-    routes = route_cases(cases, None, table, people_frame(PEOPLE), "FIRST", AS_OF, findings)
+    routes = routes_of(cases, table, PEOPLE, findings)
     assert approvers(routes) == [("C1", "Dora", "R1")]
     assert findings.items == []
 
@@ -407,9 +166,7 @@ def test_header_matching_uses_cases_names_aliases_and_extras() -> None:
 def test_input_column_naming_no_cases_column_is_reported() -> None:
     rules = [["rule", "colour", "approver_role"], ["R1", "red", "director"], ["R2", "-", "manager"]]
     table, findings = rules_table(rules)
-    routes = route_cases(
-        cases_frame([{}]), None, table, people_frame(PEOPLE), "FIRST", AS_OF, findings
-    )
+    routes = routes_of(cases_frame([{}]), table, PEOPLE, findings)
     assert codes(findings) == [("bad_value", "Rules", 1, "colour")]
     assert "case_id, opened_at" in findings.items[0].message
     # the unknown column reads as empty: "red" fails, "-" passes
@@ -424,7 +181,7 @@ def test_numeric_bool_and_date_cells_from_the_reader() -> None:
     ]
     table, findings = rules_table(rules)
     cases = cases_frame([{"amount": 5000, "vip": True}, {"amount": 5000, "vip": False}], ("vip",))
-    routes = route_cases(cases, None, table, people_frame(PEOPLE), "FIRST", AS_OF, findings)
+    routes = routes_of(cases, table, PEOPLE, findings)
     assert approvers(routes) == [("C1", "Dora", "1"), ("C2", "Mia", "2")]
 
 
@@ -435,9 +192,7 @@ def test_bad_cell_is_a_finding_and_the_rule_never_matches() -> None:
         ["R2", "", "manager"],
     ]
     table, findings = rules_table(rules)
-    routes = route_cases(
-        cases_frame([{"amount": 6000}]), None, table, people_frame(PEOPLE), "FIRST", AS_OF, findings
-    )
+    routes = routes_of(cases_frame([{"amount": 6000}]), table, PEOPLE, findings)
     assert codes(findings) == [("bad_value", "Rules", 2, "amount")]
     assert findings.items[0].cell == "Rules!B2"
     assert "missing" in findings.items[0].message
@@ -455,7 +210,7 @@ def test_bad_cell_is_a_finding_and_the_rule_never_matches() -> None:
 )
 def test_test_that_cannot_fit_a_typed_column(header: str, cell: str) -> None:
     table, findings = rules_table([["rule", header, "approver_role"], ["R1", cell, "director"]])
-    decision = build_decision_table(table, cases_frame([{}]), findings)
+    decision = decide(table, cases_frame([{}]), findings)
     assert codes(findings) == [("bad_value", "Rules", 2, header)]
     assert not decision.rules[0].usable
 
@@ -464,7 +219,7 @@ def test_enum_finding_lists_labels_in_book_language() -> None:
     table, findings = rules_table(
         [["rule", "紧急程度", "审批岗位"], ["R1", "很急", "director"]], language="zh"
     )
-    build_decision_table(table, cases_frame([{}]), findings)
+    decide(table, cases_frame([{}]), findings)
     assert findings.items[0].message == "不是允许的值，可选：普通, 紧急, 特急"
 
 
@@ -475,7 +230,7 @@ def test_heading_rows_are_not_rules() -> None:
         [None, ">= 0", "manager", None],
     ]
     table, findings = rules_table(rules)
-    decision = build_decision_table(table, cases_frame([{}]), findings)
+    decision = decide(table, cases_frame([{}]), findings)
     assert [(r.rule_id, r.row) for r in decision.rules] == [("R3", 3)]
 
 
@@ -521,7 +276,7 @@ def test_no_rule_detail_in_chinese() -> None:
 
 
 def test_no_rules_sheet_gives_empty_routes() -> None:
-    routes = route_cases(cases_frame([{}]), None, None, people_frame(PEOPLE), "FIRST", AS_OF, None)
+    routes = routes_of(cases_frame([{}]), None, PEOPLE, None)
     assert routes.empty
     assert list(routes.columns) == [
         "case_id",
@@ -542,6 +297,16 @@ POLICY_RULES = [
     ["R3", "-", "general manager"],
 ]
 
+# COLLECT and RULE ORDER: every matching rule, cases in row order, rules in table order
+EVERY_MATCH = [
+    ("C1", "Dora", "R1"),
+    ("C1", "Mia", "R2"),
+    ("C1", "Gus", "R3"),
+    ("C2", "Mia", "R2"),
+    ("C2", "Gus", "R3"),
+    ("C3", "Gus", "R3"),
+]
+
 
 @pytest.mark.parametrize(
     ("policy", "expected"),
@@ -553,26 +318,12 @@ POLICY_RULES = [
         ),
         pytest.param(
             "COLLECT",
-            [
-                ("C1", "Dora", "R1"),
-                ("C1", "Mia", "R2"),
-                ("C1", "Gus", "R3"),
-                ("C2", "Mia", "R2"),
-                ("C2", "Gus", "R3"),
-                ("C3", "Gus", "R3"),
-            ],
+            EVERY_MATCH,
             id="collect",
         ),
         pytest.param(
             "RULE ORDER",
-            [
-                ("C1", "Dora", "R1"),
-                ("C1", "Mia", "R2"),
-                ("C1", "Gus", "R3"),
-                ("C2", "Mia", "R2"),
-                ("C2", "Gus", "R3"),
-                ("C3", "Gus", "R3"),
-            ],
+            EVERY_MATCH,
             id="rule-order",
         ),
         pytest.param(
@@ -862,7 +613,7 @@ def test_delegation_chain_and_loop_in_routes() -> None:
 def test_route_result_keeps_matches() -> None:
     table, findings = rules_table(POLICY_RULES)
     cases = cases_frame([{"amount": 6000}, {"amount": 10}])
-    result = route(cases, None, table, people_frame(PEOPLE), "FIRST", AS_OF, findings)
+    result = routing_of(cases, table, PEOPLE)
     assert result.matches.tolist() == [[True, True, True], [False, False, True]]
 
 
@@ -886,9 +637,8 @@ def explain(case_id: str, language: str = "en") -> list[str]:
     cases = cases_frame(
         [{"type": "投诉", "amount": 100, "department": "Sales"}] * 2 + [{"amount": 1}]
     )
-    return explain_case(
-        case_id, cases, None, table, people_frame(EXPLAIN_PEOPLE), "FIRST", AS_OF, language
-    )
+    routing = routing_of(cases, table, EXPLAIN_PEOPLE, "FIRST", language=language)
+    return explain_routing(routing, case_id)
 
 
 def test_explain_in_english() -> None:
@@ -919,9 +669,8 @@ def test_explain_in_chinese() -> None:
 def test_explain_unknown_case_and_no_rule() -> None:
     assert explain("C99") == ["no case C99 in Cases"]
     table, _ = rules_table([["rule", "amount", "approver_role"], ["R1", "> 5", "manager"]])
-    lines = explain_case(
-        "C1", cases_frame([{"amount": 1}]), None, table, people_frame(PEOPLE), "FIRST", AS_OF, "en"
-    )
+    routing = routing_of(cases_frame([{"amount": 1}]), table, PEOPLE, "FIRST", language="en")
+    lines = explain_routing(routing, "C1")
     assert lines[-1].startswith("no rule matches this case")
 
 
@@ -942,7 +691,7 @@ def test_explain_other_choices() -> None:
     ]
     table, _ = rules_table(rules, people=people)
     cases = cases_frame([{"amount": 5, "department": "Sales"}])
-    lines = explain_case("C1", cases, None, table, people_frame(people), "COLLECT", AS_OF, "en")
+    lines = explain_routing(routing_of(cases, table, people, "COLLECT", language="en"), "C1")
     assert (
         "  amount: cannot be read (a value is missing at position 5); the rule never matches"
         in (lines)
@@ -962,7 +711,7 @@ def test_explain_other_choices() -> None:
 def test_explain_unique_with_overlap() -> None:
     table, _ = rules_table(POLICY_RULES)
     cases = cases_frame([{"amount": 6000}])
-    lines = explain_case("C1", cases, None, table, people_frame(PEOPLE), "UNIQUE", AS_OF, "zh")
+    lines = explain_routing(routing_of(cases, table, PEOPLE, "UNIQUE", language="zh"), "C1")
     assert "UNIQUE：规则 R1、R2、R3 同时命中（规则重叠）；暂按 R1 分派" in lines
 
 

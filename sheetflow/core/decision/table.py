@@ -1,0 +1,313 @@
+"""The Rules sheet as a DMN decision table: input columns, rules, the match matrix, hit policies.
+
+Every cell is parsed once (`build_decision_table`); what cannot be used is kept once, as the
+findings the table reports (`DecisionTable.problems`), and the rule never matches.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sheetflow.core import i18n, schema
+from sheetflow.core.feel.evaluate import ColumnView
+from sheetflow.core.feel.parser import UnaryTestError, test_for_cell
+from sheetflow.core.feel.unary import ANY, AnyValue, UnaryTest, is_ordered, literals, positives
+from sheetflow.core.feel.values import (
+    DATE,
+    DATETIME,
+    NULL,
+    NUMBER,
+    STRING,
+    cell_text,
+    enum_code,
+    number_of,
+)
+from sheetflow.core.findings import Findings
+from sheetflow.core.workbook import Table, is_blank
+
+FIRST = "FIRST"
+UNIQUE = "UNIQUE"
+COLLECT = "COLLECT"
+RULE_ORDER = "RULE ORDER"
+
+RULE_COLUMNS = ("rule", "approver_role", "approver", "note")
+_DEFAULTS = {"priority": "normal"}  # what an empty Cases cell reads as (SPEC §1)
+_EXAMPLES = '-, 5000, 物流延迟, "A","B", >= 5000, [5000..50000), not("A")'
+_CANONICAL_CASES = frozenset(c.name for c in schema.CASES.columns)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A finding of routing, as the arguments of `Findings.add` (detail in the book's language)."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    value: object
+    code: str
+    detail: str = ""
+
+    def add_to(self, findings: Findings) -> None:
+        findings.add(self.sheet, self.row, self.column, self.value, self.code, self.detail)
+
+
+@dataclass(frozen=True)
+class InputColumn:
+    """A Rules input column and the Cases column it names (None when it names none)."""
+
+    key: str  # name in Rules `table.columns` (its header text)
+    header: str
+    case_column: str | None
+    enum: schema.Enum | None
+    kind: str | None  # schema kind of a canonical Cases column; None for extra columns
+    default: str | None = None  # what an empty cell reads as (priority: normal, SPEC §1)
+
+
+@dataclass(frozen=True)
+class Rule:
+    row: int  # Excel row in Rules
+    rule_id: str
+    tests: tuple[UnaryTest, ...]  # one per input column
+    cells: tuple[object, ...]  # the cells as read
+    approver_role: str | None
+    approver: str | None
+    usable: bool = True  # False: a cell cannot be read or can never fit (see the findings)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The cells as a person reads them."""
+        return tuple(cell_text(v) for v in self.cells)
+
+
+@dataclass(frozen=True)
+class DecisionTable:
+    inputs: tuple[InputColumn, ...]
+    rules: tuple[Rule, ...]
+    has_rule_column: bool = True
+    problems: tuple[Problem, ...] = ()  # unknown input columns, unreadable or unfit cells
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """Why a Rules cell cannot be used: the finding's detail and the reason explain shows."""
+
+    detail: str
+    reason: str
+
+
+def _kind_hint(test: UnaryTest, column: InputColumn, lang: str) -> str | None:
+    """What a typed Cases column (enum, number, date) accepts, when `test` can never fit it."""
+    values = [lit for lit in literals(test) if lit.kind != NULL]
+    if column.enum is not None:
+        unknown = [
+            lit
+            for lit in values
+            if enum_code(column.enum, lit.value if lit.kind == STRING else cell_text(lit.value))
+            is None
+        ]
+        if any(is_ordered(t) for t in positives(test)) or unknown:
+            return ", ".join(column.enum.label(code, lang) for code in column.enum.codes)
+        return None
+    if column.kind == schema.NUMBER:
+        if all(
+            lit.kind == NUMBER or (lit.kind == STRING and not math.isnan(number_of(lit.value)))
+            for lit in values
+        ):
+            return None
+        return i18n.text("rule.number_expected", lang)
+    if column.kind in (schema.DATETIME, schema.DATE):
+        if all(lit.kind in (DATE, DATETIME) for lit in values):
+            return None
+        return i18n.text("rule.date_expected", lang)
+    return None
+
+
+def read_cell(
+    column: InputColumn, value: object, lang: str
+) -> tuple[UnaryTest, CellProblem | None]:
+    """A Rules input cell -> its test (ANY when unreadable) and why it cannot be used, if so."""
+    try:
+        test = test_for_cell(value)
+    except UnaryTestError as exc:
+        reason = exc.reason(lang)
+        detail = i18n.text("rule.feel_expected", lang, examples=_EXAMPLES, reason=reason)
+        return ANY, CellProblem(detail, reason)
+    hint = _kind_hint(test, column, lang)
+    if hint is None:
+        return test, None
+    return test, CellProblem(hint, i18n.text("rule.use_one_of", lang, values=hint))
+
+
+def _case_columns(cases: pd.DataFrame) -> dict[str, str]:
+    """Normalised Cases header (canonical, zh alias or extra header) -> Cases frame column."""
+    found: dict[str, str] = {}
+    for name in map(str, cases.columns):
+        found.setdefault(schema.normalise_name(name), name)
+        if name in _CANONICAL_CASES:
+            found.setdefault(schema.normalise_name(schema.CASES.column(name).zh), name)
+    return found
+
+
+def _input_columns(
+    rules: Table, cases: pd.DataFrame, lang: str
+) -> tuple[list[InputColumn], list[Problem]]:
+    """The input columns of Rules, and a finding for each that names no Cases column."""
+    lookup = _case_columns(cases)
+    inputs: list[InputColumn] = []
+    problems: list[Problem] = []
+    for key, ref in sorted(rules.columns.items(), key=lambda item: item[1].index):
+        if key in RULE_COLUMNS:
+            continue
+        case_column = lookup.get(schema.normalise_name(ref.header)) or lookup.get(
+            schema.normalise_name(key)
+        )
+        canonical = schema.CASES.column(case_column) if case_column in _CANONICAL_CASES else None
+        inputs.append(
+            InputColumn(
+                key,
+                ref.header,
+                case_column,
+                canonical.enum if canonical is not None else None,
+                canonical.kind if canonical is not None else None,
+                _DEFAULTS.get(case_column or ""),
+            )
+        )
+        if case_column is None:
+            names = [
+                schema.CASES.column(c).label(lang) if c in _CANONICAL_CASES else c
+                for c in map(str, cases.columns)
+            ]
+            sep = i18n.text("list_separator", lang)
+            detail = i18n.text("rule.unknown_column", lang, names=sep.join(names))
+            problems.append(Problem("Rules", 1, key, ref.header, "bad_value", detail))
+    return inputs, problems
+
+
+def _optional_text(values: np.ndarray | None, i: int) -> str | None:
+    if values is None or is_blank(values[i]):
+        return None
+    return cell_text(values[i])
+
+
+def _read_rules(
+    frame: pd.DataFrame, inputs: list[InputColumn], lang: str
+) -> tuple[list[Rule], list[Problem]]:
+    """Every rule row parsed; a row with no approver, role or condition (a heading) is none."""
+    columns = {c.key: frame[c.key].to_numpy(dtype=object) for c in inputs}
+    extras = {
+        name: frame[name].to_numpy(dtype=object) if name in frame.columns else None
+        for name in ("rule", "approver_role", "approver")
+    }
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    for i, row in enumerate(frame.index):
+        role = _optional_text(extras["approver_role"], i)
+        approver = _optional_text(extras["approver"], i)
+        cells = tuple(columns[c.key][i] for c in inputs)
+        if role is None and approver is None and all(is_blank(v) for v in cells):
+            continue
+        tests: list[UnaryTest] = []
+        usable = True
+        for column, value in zip(inputs, cells, strict=True):
+            test, problem = read_cell(column, value, lang)
+            tests.append(test)
+            if problem is not None:
+                usable = False
+                problems.append(
+                    Problem("Rules", int(row), column.key, value, "bad_value", problem.detail)
+                )
+        rule_id = _optional_text(extras["rule"], i) or f"R{row}"
+        rules.append(Rule(int(row), rule_id, tuple(tests), cells, role, approver, usable))
+    return rules, problems
+
+
+def build_decision_table(rules: Table, cases: pd.DataFrame, lang: str = i18n.EN) -> DecisionTable:
+    """Parse every Rules cell once; unreadable cells and unknown input columns become problems.
+
+    rules: the raw Rules table. cases: the typed Cases frame (for its column names).
+    lang: the language of the problems' details (the workbook's).
+    """
+    inputs, column_problems = _input_columns(rules, cases, lang)
+    parsed, cell_problems = _read_rules(rules.frame, inputs, lang)
+    return DecisionTable(
+        tuple(inputs), tuple(parsed), rules.has("rule"), tuple(column_problems + cell_problems)
+    )
+
+
+def column_views(table: DecisionTable, cases: pd.DataFrame) -> list[ColumnView]:
+    """One view per input column over `cases`; a column naming no Cases column reads as empty."""
+    empty = pd.Series(None, index=cases.index, dtype=object)
+    views = []
+    for column in table.inputs:
+        values = cases[column.case_column] if column.case_column is not None else empty
+        if column.default is not None:
+            values = values.astype(object).where(values.notna(), column.default)
+        views.append(ColumnView(values, column.enum))
+    return views
+
+
+def match_matrix(table: DecisionTable, cases: pd.DataFrame) -> np.ndarray:
+    """Bool matrix (cases x rules): rule j matches case i. An input naming no Cases column reads
+    as empty for every case; an unusable rule matches nothing."""
+    views = column_views(table, cases)
+    matrix = np.zeros((len(cases), len(table.rules)), dtype=bool, order="F")
+    for j, rule in enumerate(table.rules):
+        if not rule.usable:
+            continue
+        hit = np.ones(len(cases), dtype=bool)
+        for view, test in zip(views, rule.tests, strict=True):
+            if not isinstance(test, AnyValue):
+                hit &= view.mask(test)
+        matrix[:, j] = hit
+    return matrix
+
+
+def normalise_hit_policy(text: object) -> str:
+    """FIRST, UNIQUE, COLLECT or RULE ORDER from a setting (DMN letters and zh names too)."""
+    if is_blank(text):
+        return FIRST
+    return schema.HIT_POLICY.lookup().get(schema.normalise_token(text), FIRST)
+
+
+def select(matches: np.ndarray, policy: str) -> tuple[np.ndarray, np.ndarray]:
+    """(case positions, rule positions) of the winning rules, in case order then rule order.
+
+    UNIQUE with several matches (an error reported as overlapping_rules) uses the first.
+    """
+    if policy in (COLLECT, RULE_ORDER):
+        case_pos, rule_pos = np.nonzero(np.ascontiguousarray(matches))
+        return case_pos, rule_pos
+    if matches.shape[1] == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    case_pos = np.flatnonzero(matches.any(axis=1))
+    return case_pos, matches.argmax(axis=1)[case_pos]
+
+
+# A value that stands for every value but the ones named (two not(...) tests share it).
+OTHER = object()
+
+
+def show_value(value: object, column: InputColumn | None, lang: str) -> str:
+    """A case's value as a person reads it: enum labels in `lang`, (empty) for a blank."""
+    if value is None or (not isinstance(value, str) and value is not OTHER and pd.isna(value)):
+        return i18n.text("rule.value_empty", lang)
+    if value is OTHER:
+        return i18n.text("rule.value_other", lang)
+    if column is not None and column.enum is not None and isinstance(value, str):
+        return column.enum.label(enum_code(column.enum, value) or value, lang)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return cell_text(value)
+
+
+def case_values(table: DecisionTable, cases: pd.DataFrame, pos: int, lang: str) -> str:
+    """`amount=100, priority=urgent`: the inputs of the case at position `pos`."""
+    parts = []
+    for column in table.inputs:
+        value = cases[column.case_column].iloc[pos] if column.case_column is not None else None
+        parts.append(f"{column.header}={show_value(value, column, lang)}")
+    return i18n.text("list_separator", lang).join(parts)
