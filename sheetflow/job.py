@@ -299,14 +299,14 @@ class Job:
             try:
                 outcome = notify_report(
                     report,
-                    book=display_name(entry.source),
+                    book=display_name(entry.source, door),
                     options=self.options,
                     ledger=ledger,
                     mailer=mailer,
                     poster=self.make_poster(self.options),
                     sender=self.config.smtp_from,
                 )
-                self._periodic(entry, report, ledger, mailer, outcome, result)
+                self._periodic(entry, report, ledger, mailer, outcome, result, door)
             finally:
                 mailer.close()
         result.emails, result.posts, result.failed = outcome.emails, outcome.posts, outcome.failed
@@ -323,13 +323,14 @@ class Job:
         mailer: Mailer,
         outcome: Outcome,
         result: RunResult,
+        door: Door,
     ) -> None:
         """The weekly review and the monthly report, when due and not sent yet."""
         opts = self.options
         settings = compose.notify_settings(report)
         lang = compose.language_for(report, settings)
         people = compose.people_directory(report)
-        book = display_name(entry.source)
+        book = display_name(entry.source, door)
         messages = []
         if opts.weekly and weekly_due(report.as_of, opts.weekly):
             items = compose.collect_items(report, settings.escalate_after_h)

@@ -32,10 +32,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return cmd
 
 
-def display_name(spec: str) -> str:
-    """How subjects name the workbook: a file's stem, or the Google Sheet's key."""
+def display_name(spec: str, door: object = None) -> str:
+    """How subjects name the workbook: a file's stem; a Google Sheet's title once its door has
+    read it (else `gsheet:KEY`)."""
     if spec.startswith(GSHEET_PREFIX):
-        return spec
+        return str(getattr(door, "title", "") or "").strip() or spec
     return Path(spec).stem
 
 
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             outcome = notify_report(
                 report,
-                book=display_name(args.book),
+                book=display_name(args.book, door),
                 options=options,
                 ledger=ledger,
                 mailer=mailer,

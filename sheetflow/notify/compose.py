@@ -44,6 +44,7 @@ class Item:
     status: str  # "overdue" or "at_risk"
     escalated: bool
     ref: str  # where it is in the workbook, e.g. Log!A12
+    calendar_clock: bool = False  # the node is timed in calendar hours, not working hours
 
     @property
     def level(self) -> int:
@@ -181,6 +182,7 @@ def collect_items(report: Report, escalate_after_h: float) -> list[Item]:
     cases = report.book.frame("Cases")
     titles = _text_map(cases, "case_id", "title")
     departments = _text_map(cases, "case_id", "department")
+    calendar_nodes = _calendar_nodes(report)
     table = report.book.table("Log")
     column = table.columns["case_id"].index + 1 if table and table.has("case_id") else 1
     sheet = _sheet_ref(report.book.title("Log"))
@@ -208,10 +210,23 @@ def collect_items(report: Report, escalate_after_h: float) -> list[Item]:
                 status=status,
                 escalated=status == "overdue" and over > escalate_after_h + 1e-9,
                 ref=f"{sheet}!{column_letter(column)}{int(row)}",
+                calendar_clock=schema.normalise_name(node) in calendar_nodes,
             )
         )
     items.sort(key=_item_order)
     return items
+
+
+def _calendar_nodes(report: Report) -> set[str]:
+    """Normalised names of the Process nodes timed in calendar hours (the default is working)."""
+    process = report.book.frame("Process")
+    if process.empty or not {"node", "clock"} <= set(process.columns):
+        return set()
+    clocks, _ = coerce.to_enum(process["clock"], schema.CLOCK)
+    names = coerce.to_text(process["node"])
+    return {
+        schema.normalise_name(n) for n, c in zip(names, clocks) if n is not None and c == "calendar"
+    }
 
 
 def _item_order(item: Item) -> tuple:
@@ -285,25 +300,43 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 @dataclass
 class Body:
-    """A text part and an HTML part built side by side."""
+    """A text part and an HTML part built side by side.
+
+    The text part is blocks separated by a blank line; a heading and its table make one block.
+    """
 
     text: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
+    _headed: bool = False  # the last block is a heading waiting for its table
 
     def para(self, words: str) -> None:
         self.text.append(words)
         self.html.append(f"<p>{html.escape(words)}</p>")
+        self._headed = False
 
-    def heading(self, words: str) -> None:
-        self.text.append(f"\n{words}")
-        self.html.append(f'<h3 style="font-family:sans-serif">{html.escape(words)}</h3>')
+    def heading(self, words: str, colour: str | None = None, level: int = 3) -> None:
+        self.text.append(words)
+        style = "font-family:sans-serif" + (f";color:{colour}" if colour else "")
+        self.html.append(f'<h{level} style="{style}">{html.escape(words)}</h{level}>')
+        self._headed = True
+
+    def note(self, words: str) -> None:
+        """A small line under a table."""
+        self.text.append(words)
+        self.html.append(f'<p style="font-size:12px;color:#555">{html.escape(words)}</p>')
+        self._headed = False
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        self.text.append(text_table(header, rows))
+        table = text_table(header, rows)
+        if self._headed:
+            self.text[-1] += "\n" + table
+        else:
+            self.text.append(table)
         self.html.append(html_table(header, rows))
+        self._headed = False
 
     def render(self, title: str, lang: str) -> tuple[str, str]:
-        text = "\n".join(self.text) + "\n"
+        text = "\n\n".join(self.text) + "\n"
         page = (
             f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title></head>"
@@ -312,7 +345,13 @@ class Body:
         return text, page
 
 
-def item_tables(body: Body, items: Sequence[Item], lang: str, with_assignee: bool) -> None:
+# the headings' colours, like the Log status fills: red for overdue, amber for at risk
+HEADING_COLOURS = {"overdue": "#b03a2e", "at_risk": "#9a6700"}
+
+
+def item_tables(
+    body: Body, items: Sequence[Item], lang: str, with_assignee: bool, level: int = 3
+) -> None:
     for status, heading in (
         ("overdue", "notify.heading.overdue"),
         ("at_risk", "notify.heading.at_risk"),
@@ -321,10 +360,34 @@ def item_tables(body: Body, items: Sequence[Item], lang: str, with_assignee: boo
         if not part:
             continue
         keys = _columns(with_assignee, status == "overdue")
-        body.heading(f"{i18n.text(heading, lang)} ({len(part)})")
+        body.heading(
+            i18n.text(heading, lang, count=len(part)), HEADING_COLOURS[status], level=level
+        )
         body.table(
             [i18n.text(f"notify.col.{k}", lang) for k in keys], [_cells(i, keys) for i in part]
         )
+        if status == "overdue" and (note := hours_note(part, lang)):
+            body.note(note)
+
+
+def hours_note(overdue: Sequence[Item], lang: str) -> str | None:
+    """What "hours over" counts: working time, unless the node is timed in calendar hours."""
+    calendar = sorted({i.node for i in overdue if i.calendar_clock})
+    if len(calendar) == len({i.node for i in overdue}):
+        return None  # all calendar hours: they mean what they say
+    if not calendar:
+        return i18n.text("notify.note.working_hours", lang)
+    return i18n.text("notify.note.mixed_hours", lang, nodes=_join(calendar, lang))
+
+
+def count_phrase(overdue: int, at_risk: int, lang: str) -> str:
+    """"2 overdue, 1 at risk" / "2 项超时、1 项预警"; a zero count is left out."""
+    parts = [
+        i18n.text(f"notify.count.{key}", lang, count=n)
+        for key, n in (("overdue", overdue), ("at_risk", at_risk))
+        if n
+    ]
+    return i18n.text("notify.count.join", lang).join(parts)
 
 
 def _join(names: Iterable[str], lang: str) -> str:
@@ -447,8 +510,7 @@ def _digest(
         "notify.subject.digest",
         lang,
         book=book,
-        overdue=overdue,
-        at_risk=len(items) - overdue,
+        counts=count_phrase(overdue, len(items) - overdue, lang),
         name=target.name,
     )
     if escalated:
@@ -528,8 +590,7 @@ def compose_team_summaries(
             lang,
             book=book,
             name=boss.name,
-            overdue=overdue,
-            at_risk=len(own) - overdue,
+            counts=count_phrase(overdue, len(own) - overdue, lang),
         )
         body = Body()
         body.para(i18n.text("notify.greeting", lang, name=boss.name))
@@ -598,9 +659,8 @@ def compose_chat(
         if not own:
             continue
         overdue = sum(1 for i in own if i.status == "overdue")
-        title = i18n.text(
-            "notify.chat.title", lang, book=book, overdue=overdue, at_risk=len(own) - overdue
-        )
+        counts = count_phrase(overdue, len(own) - overdue, lang)
+        title = i18n.text("notify.chat.title", lang, book=book, counts=counts)
         lines = [f"### {_md(title)}"]
         for item in own[:CHAT_LINES]:
             if item.status == "overdue":

@@ -143,7 +143,7 @@ def compose_weekly(
         _views(body, report.kpis, lang, reports)
         if own:
             body.heading(i18n.text("notify.heading.team_items", lang))
-            compose.item_tables(body, own, lang, with_assignee=True)
+            compose.item_tables(body, own, lang, with_assignee=True, level=4)
         if attachment is not None:
             body.para(i18n.text("notify.heading.attachment", lang))
         text, page = body.render(subject, lang)

@@ -15,7 +15,7 @@ from sheetflow.core import plan
 from sheetflow.emulator import Emulator
 from sheetflow.emulator.__main__ import load_workbook
 from sheetflow.errors import SheetflowError, UsageError
-from sheetflow.io.gsheets import TEMP_PREFIX, GSheetDoor, RetryPolicy
+from sheetflow.io.gsheets import TEMP_PREFIX, GSheetDoor, RetryPolicy, quoted
 from sheetflow.io.xlsx import read_workbook
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
@@ -260,3 +260,23 @@ def test_service_account_file_works_and_loose_permissions_warn(emulator, tmp_pat
     warnings.clear()
     GSheetDoor(key, config, policy=fast(), warn=warnings.append)
     assert warnings == []
+
+
+@pytest.mark.parametrize("name", ["complaints_en.xlsx", "complaints_zh.xlsx"])
+def test_the_layouts_plan_of_a_real_report_is_accepted(emulator, config, name) -> None:
+    """build_plan's whole-column fills (Log!I2:I1048576) and an empty owned sheet's first row
+    (Validation with no findings) lie outside the grid; Sheets refuses such ranges."""
+    from sheetflow.core.layout import build_plan
+
+    key = load_workbook(emulator, WORKBOOKS / name)
+    door = door_for(key, config)
+    report = pipeline.run(door, AS_OF)
+    output = build_plan(report)
+    door.write(output)
+    log_title = report.book.title("Log")
+    patch = next(p for p in output.patches if p.title == log_title)
+    header = emulator.values(key, f"{quoted(log_title)}!1:1")[0]
+    assert [header[p - 1] for p in patch.positions] == [c.header for c in patch.columns]
+    assert {s.title for s in output.sheets} <= set(titles(emulator, key))
+    again = pipeline.compute(door_for(key, config).read(), pipeline.parse_as_of(AS_OF))
+    assert again.kpis == report.kpis

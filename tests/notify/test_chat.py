@@ -36,7 +36,7 @@ def test_dingtalk_markdown_signed_and_filtered_by_department(en_book, tmp_path, 
     body = request.body
     assert body["msgtype"] == "markdown"
     assert set(body["markdown"]) == {"title", "text"}
-    assert body["markdown"]["title"] == "service: 2 overdue, 0 at risk"
+    assert body["markdown"]["title"] == "service: 2 overdue"
     text = body["markdown"]["text"]
     assert "C1 Handle: Ann, over by 2.0 h (Log!A2)" in text
     assert "C2" not in text  # Bob's case is in Service
@@ -75,7 +75,7 @@ def test_feishu_card_signed_in_the_body_in_chinese(zh_book, tmp_path, smtp, chat
     body = request.body
     assert body["msg_type"] == "interactive"
     card = body["card"]
-    assert card["header"]["title"] == {"tag": "plain_text", "content": "投诉：1 项超时，0 项预警"}
+    assert card["header"]["title"] == {"tag": "plain_text", "content": "投诉：1 项超时"}
     (element,) = card["elements"]
     assert element["tag"] == "div" and element["text"]["tag"] == "lark_md"
     assert "C1 受理：王芳，超时 2.0 小时（执行记录!A2）" in element["text"]["content"]

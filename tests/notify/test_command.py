@@ -5,15 +5,8 @@ from __future__ import annotations
 import email
 import email.policy
 
-import pytest
-
 from sheetflow.cli import main
 from tests.notify.servers import AS_OF
-
-try:  # the file door's reader lands with the write-path work on main
-    from sheetflow.io.xlsx import read_snapshot  # noqa: F401
-except ImportError:  # pragma: no cover - until main has it
-    pytestmark = pytest.mark.skip(reason="the file door (io.xlsx.read_snapshot) is not merged yet")
 
 
 def config(tmp_path, smtp_url: str | None) -> str:
@@ -54,6 +47,9 @@ def test_no_smtp_writes_eml_files_to_the_outbox(en_book, tmp_path, capsys, monke
     assert len(files) == 3
     parsed = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
     assert {m["To"] for m in parsed} == {"ann@example.com", "cai@example.com", "mia@example.com"}
+    ann = next(m for m in parsed if m["To"] == "ann@example.com")
+    text = ann.get_body(preferencelist=("plain",)).get_content()
+    assert "Log!A2" in text  # C1 is on row 2 of the file the door read
 
 
 def test_password_never_printed(en_book, tmp_path, capsys, monkeypatch):

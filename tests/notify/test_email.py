@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.notify.helpers import notify_once
 from tests.notify.servers import AS_OF, SCRIPT_TITLE
 
@@ -21,7 +23,7 @@ def test_one_digest_per_person_to_them_cc_manager(en_book, tmp_path, smtp):
     ann = mails["ann@example.com"]
     assert ann.message["Cc"] == "mia@example.com"
     assert sorted(ann.rcpt) == ["ann@example.com", "mia@example.com"]
-    assert ann.message["Subject"] == "service: 1 overdue, 0 at risk for Ann"
+    assert ann.message["Subject"] == "service: 1 overdue for Ann"
     assert "[Escalated]" not in ann.message["Subject"]
     assert ann.message["Message-ID"].endswith("@sheetflow>")
     text = ann.part("plain")
@@ -64,7 +66,7 @@ def test_chinese_workbook_gets_chinese_mail_with_encoded_headers(zh_book, tmp_pa
     raw_headers = mail.raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # 7-bit clean headers
     assert "=?utf-8?" in raw_headers.lower()
     message = mail.message
-    assert message["Subject"] == "投诉：王芳 有 1 项超时、0 项预警"
+    assert message["Subject"] == "投诉：王芳 有 1 项超时"
     assert message["To"] == "wang@example.com" and message["Cc"] == "liu@example.com"
     text = mail.part("plain")
     assert "王芳，您好：" in text and "快递延误导致生鲜变质" in text and "已超时" in text
@@ -99,7 +101,7 @@ def test_same_as_of_twice_sends_nothing_the_second_time(en_book, tmp_path, smtp)
     mail = smtp.received[3]
     assert mail.message["To"] == "mia@example.com"
     assert "C2" in mail.part("plain") and "C1" not in mail.part("plain")
-    assert mail.message["Subject"] == "service: 1 overdue, 0 at risk for Mia"
+    assert mail.message["Subject"] == "service: 1 overdue for Mia"
 
 
 def test_escalation_past_the_threshold_is_sent_with_the_managers_manager(
@@ -174,3 +176,44 @@ def test_team_summary_goes_to_each_manager_once_a_day(en_book, tmp_path, smtp):
     assert all(case in text for case in ("C1", "C2", "C3")) and "Assignee" in text
     notify_once(en_book, "2024-10-09T17:00", tmp_path / "state", smtp.url, options)
     assert len([r for r in smtp.received if "team summary" in r.message["Subject"]]) == 1
+
+
+@pytest.mark.parametrize(
+    "overdue, at_risk, lang, phrase",
+    [
+        pytest.param(2, 1, "en", "2 overdue, 1 at risk", id="both"),
+        pytest.param(0, 3, "en", "3 at risk", id="only-at-risk"),
+        pytest.param(1, 0, "zh", "1 项超时", id="zh-only-overdue"),
+        pytest.param(1, 2, "zh", "1 项超时、2 项预警", id="zh-both"),
+    ],
+)
+def test_subject_counts_leave_out_zeros(overdue, at_risk, lang, phrase):
+    from sheetflow.notify.compose import count_phrase
+
+    assert count_phrase(overdue, at_risk, lang) == phrase
+
+
+def _item(node: str, calendar_clock: bool):
+    from sheetflow.notify.compose import Item
+
+    return Item(
+        key=node, case_id="C1", title="t", node=node, assignee="Ann", department="",
+        start=None, due=None, overdue_h=2.0, status="overdue", escalated=False, ref="Log!A2",
+        calendar_clock=calendar_clock,
+    )
+
+
+@pytest.mark.parametrize(
+    "clocks, lang, note",
+    [
+        pytest.param({"Handle": True}, "en", None, id="calendar-hours-need-no-note"),
+        pytest.param({"Handle": False}, "en", "Hours over count working time only: the clock "
+                     "stops outside working hours, on weekends and holidays.", id="working"),
+        pytest.param({"Handle": False, "Ship": True, "Call": True}, "zh",
+                     "超时小时数只计工作时间，Call、Ship 按自然时间计算。", id="zh-mixed"),
+    ],
+)
+def test_hours_note_says_what_hours_over_count(clocks, lang, note):
+    from sheetflow.notify.compose import hours_note
+
+    assert hours_note([_item(n, c) for n, c in clocks.items()], lang) == note
