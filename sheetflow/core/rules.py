@@ -30,7 +30,7 @@ from sheetflow.core.people import (
     is_loop,
     resolve_delegate,
 )
-from sheetflow.core.workbook import Table, is_blank
+from sheetflow.core.workbook import CellError, CellProblem, Table, is_blank
 
 # Literal kinds.
 NUMBER = "number"
@@ -846,7 +846,12 @@ def build_decision_table(
                 _DEFAULTS.get(case_column or ""),
             )
         )
-        if case_column is None and findings is not None:
+        # without a Cases sheet every input would name nothing: missing_sheet says it once
+        if (
+            case_column is None
+            and findings is not None
+            and findings.book.table("Cases") is not None
+        ):
             names = [
                 schema.CASES.column(c).label(lang)
                 if c in {col.name for col in schema.CASES.columns}
@@ -876,6 +881,22 @@ def build_decision_table(
         tests: list[UnaryTest] = []
         problems: list[Problem] = []
         for column, value in zip(inputs, cells, strict=True):
+            if isinstance(value, CellProblem):  # #REF! or an uncalculated formula: no test
+                tests.append(ANY)
+                problems.append(Problem(column.header, str(value), str(value)))
+                if findings is not None:
+                    uncalculated = not isinstance(value, CellError)
+                    reason = "formula_uncalculated" if uncalculated else "cell_error"
+                    findings.add(
+                        "Rules",
+                        int(row),
+                        column.key,
+                        str(value),
+                        "bad_value",
+                        str(value),
+                        reason=reason,
+                    )
+                continue
             try:
                 test = test_for_cell(value)
             except UnaryTestError as exc:

@@ -16,7 +16,29 @@ import pandas as pd
 
 from sheetflow.core import schema
 
-EXCEL_FIRST_DATA_ROW = 2  # row 1 is the header
+EXCEL_FIRST_DATA_ROW = 2  # row 1 is the header (when no title rows stand above it)
+HEADER_SEARCH_ROWS = 10  # the header row is looked for within the first rows of a sheet
+
+
+class CellProblem(str):
+    """A cell whose value cannot be known: it reads as its text, never as empty.
+
+    Doors put these in the rows they hand to `build_workbook`; validation reports each one.
+    """
+
+    __slots__ = ()
+
+
+class CellError(CellProblem):
+    """An Excel error value (`#REF!`, `#VALUE!`, `#DIV/0!`, `#N/A`...): the text is the error."""
+
+    __slots__ = ()
+
+
+class UncalculatedFormula(CellProblem):
+    """A formula that was never calculated (no cached value): the text is the formula."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,7 @@ class Table:
     columns: dict[str, ColumnRef]
     outputs: dict[str, ColumnRef] = field(default_factory=dict)  # computed columns found
     width: int = 0  # header cells in the file, computed columns included
+    header_row: int = 1  # Excel row of the header (title rows may stand above it)
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -53,6 +76,8 @@ class Workbook:
     source: str = ""
     # canonical Settings key -> (Excel row, raw cell), read once for every user of it
     settings_rows: dict[str, tuple[int, object]] = field(default_factory=dict)
+    # whether any cell is a `CellProblem`; None = unknown (validation then looks at every cell)
+    cell_problems: bool | None = None
 
     def setting(self, key: str) -> object:
         """The raw Settings cell for a canonical key, None when absent."""
@@ -99,8 +124,32 @@ def blank_mask(series: pd.Series) -> np.ndarray:
     return blank
 
 
+def find_header_row(sheet: schema.Sheet, rows: Sequence[Sequence[object]]) -> int:
+    """0-based index of the header row: the first of the first rows naming every required column.
+
+    When no row names them all, the row naming most of the sheet's columns (the first of
+    equals); when no row names any, row 1 (validation then reports the missing columns there).
+    """
+    lookup = schema.column_lookup(sheet)
+    required = {col.name for col in sheet.columns if col.required}
+    best, best_count = 0, 0
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = set()
+        for cell in row:
+            if isinstance(cell, str) and not isinstance(cell, CellProblem) and cell.strip():
+                col = lookup.get(schema.normalise_name(cell))
+                if col is not None:
+                    found.add(col.name)
+        if found and required <= found:
+            return index
+        if len(found) > best_count:
+            best, best_count = index, len(found)
+    return best
+
+
 def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) -> Table:
-    header = list(rows[0]) if rows else []
+    top = find_header_row(sheet, rows)
+    header = list(rows[top]) if rows else []
     lookup = schema.column_lookup(sheet)
     columns: dict[str, ColumnRef] = {}
     outputs: dict[str, ColumnRef] = {}
@@ -120,13 +169,14 @@ def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) ->
         columns[name] = ColumnRef(text, index)
         keep.append((index, name))
     width = len(header)
-    body = rows[1:]
+    body = rows[top + 1 :]
+    first_data_row = top + 2  # Excel rows are 1-based; data starts below the header
     if keep and body:
         data = {
             name: [row[index] if index < len(row) else None for row in body] for index, name in keep
         }
         frame = pd.DataFrame(data, dtype=object)
-        frame.index = pd.RangeIndex(EXCEL_FIRST_DATA_ROW, EXCEL_FIRST_DATA_ROW + len(body))
+        frame.index = pd.RangeIndex(first_data_row, first_data_row + len(body))
         blank = np.ones(len(frame), dtype=bool)
         for name in frame.columns:
             blank &= blank_mask(frame[name])
@@ -134,7 +184,7 @@ def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) ->
     else:
         frame = pd.DataFrame({name: pd.Series(dtype=object) for _, name in keep})
     frame.index.name = "row"
-    return Table(sheet, title, frame, columns, outputs, width)
+    return Table(sheet, title, frame, columns, outputs, width, header_row=top + 1)
 
 
 def _settings(table: Table | None) -> dict[str, tuple[int, object]]:
@@ -179,10 +229,15 @@ def detect_language(
     return schema.EN
 
 
-def build_workbook(raw: Mapping[str, Sequence[Sequence[object]]], source: str = "") -> Workbook:
+def build_workbook(
+    raw: Mapping[str, Sequence[Sequence[object]]],
+    source: str = "",
+    cell_problems: bool | None = None,
+) -> Workbook:
     """Turn sheet title -> rows (anchored at A1) into a `Workbook`.
 
-    raw: every sheet of the file in order; cells as read (str, float, int, bool, datetime, None).
+    raw: every sheet of the file in order; cells as read (str, float, int, bool, datetime, None,
+    or a `CellProblem`). cell_problems: whether the door put any `CellProblem` in (None: unknown).
     """
     tables: dict[str, Table] = {}
     for title, rows in raw.items():
@@ -192,7 +247,7 @@ def build_workbook(raw: Mapping[str, Sequence[Sequence[object]]], source: str = 
         tables[sheet.name] = _table(sheet, title, rows)
     settings_rows = _settings(tables.get("Settings"))
     language = detect_language(tables, settings_rows)
-    return Workbook(tables, list(raw.keys()), language, source, settings_rows)
+    return Workbook(tables, list(raw.keys()), language, source, settings_rows, cell_problems)
 
 
 def column_letter(index: int) -> str:
