@@ -272,9 +272,7 @@ def _from_parts(parts: pd.DataFrame, timezone: str | None) -> tuple[np.ndarray, 
             "second": numbers["second"],
         }
     )
-    valid = (
-        (frame["hour"] < 24) & (frame["minute"] < 60) & (frame["second"] < 60)
-    ).to_numpy()
+    valid = ((frame["hour"] < 24) & (frame["minute"] < 60) & (frame["second"] < 60)).to_numpy()
     frame = frame.astype(float)
     frame.loc[~valid, "year"] = np.nan
     local = pd.to_datetime(frame, errors="coerce")
@@ -314,7 +312,12 @@ def _cn_dates(text: pd.Series) -> pd.Series:
     head = dates[0] + "-" + dates[1] + "-" + dates[2]
     rest = dates["rest"].fillna("")
     times = rest.str.extract(f"^{_CN_TIME}")
-    clock = times[0] + ":" + times[1].fillna("00") + (":" + times[2]).fillna("")
+    clock = (
+        times[0]
+        + ":"
+        + times[1].fillna("0").str.zfill(2)
+        + (":" + times[2].str.zfill(2)).fillna("")
+    )
     blank_rest = (rest.str.strip() == "").to_numpy()
     joined = np.where(
         blank_rest, head, np.where(times[0].notna(), head + " " + clock.fillna(""), None)
