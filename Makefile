@@ -32,6 +32,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_refresh.py
 	$(BIN)/python benchmarks/bench_route.py
+	$(BIN)/python benchmarks/bench_notify.py
+	$(BIN)/python benchmarks/bench_write.py 100000
+	$(BIN)/python benchmarks/bench_gsheets.py
 
 templates: $(STAMP)
 	$(BIN)/python -m sheetflow.io.template_writer workbooks

@@ -64,14 +64,19 @@ def one(size: int, write: bool) -> None:
     )
     t = phase("route", t)
     if write:
-        from sheetflow.io.xlsx_writer import write_report
+        from sheetflow.core.layout import build_plan
+        from sheetflow.io.xlsx import read_snapshot, write_plan
         from sheetflow.pipeline import compute
 
         report = compute(book, as_of)
         t = phase("compute all again (pipeline)", t)
+        plan = build_plan(report)
+        t = phase("layout (output plan)", t)
+        snapshot, _ = read_snapshot(path)
+        t = phase("read again (snapshot bytes)", t)
         with tempfile.TemporaryDirectory() as tmp:
-            write_report(path, report, Path(tmp) / "out.xlsx")
-        t = phase("write (openpyxl)", t)
+            write_plan(snapshot, plan, Path(tmp) / "out.xlsx")
+        t = phase("write (package editor)", t)
     rows = len(book.frame("Log"))
     print(f"\n{rows:,} Log rows, {len(book.frame('Cases')):,} cases ({path.name})")
     for name, seconds, peak in phases:

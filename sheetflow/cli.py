@@ -20,13 +20,18 @@ from sheetflow.core.report import Report
 from sheetflow.core.summary import OVERDUE_COLUMNS, hours
 from sheetflow.core.workbook import Workbook
 from sheetflow.errors import SheetflowError, UsageError, WorkbookError
+from sheetflow.io.doors import Door, open_book
 
 TEMPLATES = ("complaints", "purchase", "contract")
 HOUR_FIELDS = ("duration_h", "sla_h", "overdue_h", "age_h", "amount")
 
 # Commands that live beside their door or feature: each module has `add_parser(subparsers)`,
 # which adds its sub-command with `set_defaults(run=...)`; run(args) returns the exit code.
-EXTRA_COMMANDS: tuple[str, ...] = ()
+EXTRA_COMMANDS: tuple[str, ...] = (
+    "sheetflow.notify.command",
+    "sheetflow.job",
+    "sheetflow.addin_command",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,11 +43,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def read_book(spec: str) -> Workbook:
-    if spec.startswith("gsheet:"):
-        raise UsageError("gsheet: books are not supported by this version yet; export to .xlsx")
-    from sheetflow.io.xlsx import read_workbook
-
-    return read_workbook(Path(spec))
+    return open_book(spec).read()
 
 
 def _zh(report_or_book: Report | Workbook) -> bool:
@@ -105,10 +106,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> Report:
-    book = read_book(args.book)
-    as_of = pipeline.resolve_as_of(book, args.as_of)
-    return pipeline.compute(book, as_of)
+def _report(args: argparse.Namespace, door: Door | None = None) -> Report:
+    return pipeline.run(door or open_book(args.book), args.as_of)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -237,14 +236,7 @@ def format_kpis(report: Report) -> str:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from sheetflow.io.xlsx_writer import write_report
-
-    source = Path(args.book)
-    out = Path(args.out) if args.out else None
-    if out is not None and out.resolve() == source.resolve():
-        out = None
-    report = _report(args)
-    written = write_report(source, report, out)
+    report, written = pipeline.refresh(open_book(args.book, out=args.out), args.as_of)
     if args.format == "json":
         _print_json(
             {

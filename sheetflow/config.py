@@ -38,7 +38,7 @@ class WorkbookEntry:
 @dataclass(frozen=True)
 class Config:
     path: Path | None = None
-    smtp_url: str | None = None
+    smtp_url: str | None = field(default=None, repr=False)  # may hold a password
     smtp_from: str = "sheetflow@localhost"
     google_credentials: str | None = None
     google_token: str | None = field(default=None, repr=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sheetflow.core import coerce, rules, summary, timing, validate
+from sheetflow.core.layout import build_plan
 from sheetflow.core.report import Report
 from sheetflow.core.settings import DEFAULTS
 from sheetflow.core.workbook import Workbook, is_blank
@@ -146,6 +148,18 @@ def explain(book: Workbook, as_of: pd.Timestamp, case_id: str) -> list[str]:
         as_of,
         book.language,
     )
+
+
+def refresh(door, as_of: str | None = None, now: dt.datetime | None = None) -> tuple[Report, str]:  # noqa: ANN001, E501
+    """Read, compute and write the outputs back through the door, holding its write lock.
+
+    Returns the report and where the outputs went (for the user).
+    """
+    exclusive = getattr(door, "exclusive", contextlib.nullcontext)
+    with exclusive():
+        report = run(door, as_of, now)
+        written = door.write(build_plan(report))
+    return report, written
 
 
 def run(door, as_of: str | None = None, now: dt.datetime | None = None) -> Report:  # noqa: ANN001

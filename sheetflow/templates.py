@@ -149,6 +149,12 @@ def _settings_rows(
          Text("审批规则命中策略：FIRST / UNIQUE / COLLECT（会签）/ RULE ORDER",
               "how Rules pick approvers: FIRST / UNIQUE / COLLECT / RULE ORDER")),
         ("language", lang, Text("输出表使用的语言：zh 或 en", "language of the output sheets")),
+        ("escalate_after_h", 24,
+         Text("超时超过这么多小时，提醒邮件抄送上级的上级",
+              "overdue by more than this many hours: reminders copy the manager's manager")),
+        ("notify_language", None,
+         Text("提醒邮件的语言：zh 或 en（空：同工作簿）",
+              "language of reminder emails: zh or en (empty: the workbook's)")),
     ]
     return tuple(
         (keys[name].zh if zh else name, value, note(lang)) for name, value, note in rows

@@ -33,6 +33,7 @@ SEVERITY: dict[str, str] = {
     "overlapping_rules": ERROR,
     "no_rule": ERROR,
     "deputy_cycle": ERROR,
+    "name_taken": WARNING,
 }
 
 # code -> (English, Chinese). Each says what is wrong and what to do; {detail} is filled per check.
@@ -88,6 +89,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_rule": (
         "no approval rule matches this case ({detail}); add a rule or a catch-all row",
         "没有审批规则匹配此工单（{detail}），请添加规则或兜底行",
+    ),
+    "name_taken": (
+        "{detail}",
+        "{detail}",
     ),
     "deputy_cycle": (
         "deputies of away people loop: {detail}; give one of them a deputy who is present",

@@ -148,12 +148,16 @@ class Cell:
 
 @dataclass(frozen=True)
 class Block:
-    """A table on an owned sheet: a header row at `top`, values below, from column `left`."""
+    """A table on an owned sheet: a header row at `top`, values below, from column `left`.
+
+    header_style None: the block writes no header cells (row `top` is left to `cells`, e.g. a
+    group title line); the values still start at `top + 1`.
+    """
 
     top: int
     left: int
     columns: tuple[Column, ...]
-    header_style: str = "header"
+    header_style: str | None = "header"
 
     @property
     def height(self) -> int:
@@ -201,6 +205,7 @@ class SheetPlan:
     scales: tuple[ColourScale, ...] = ()
     charts: tuple[Chart, ...] = ()
     tab_colour: str | None = None
+    previous: str | None = None  # the title a previous run's sheet has now, when it differs
 
     @property
     def last_row(self) -> int:

@@ -308,6 +308,9 @@ SETTING_KEYS: tuple[SettingKey, ...] = (
     SettingKey("on_time_target", "准时率目标", "0.9"),
     SettingKey("hit_policy", "命中策略", "FIRST"),
     SettingKey("language", "语言", ""),
+    # notifications (SPEC §9): escalate to the manager's manager past this many hours over
+    SettingKey("escalate_after_h", "升级时限小时", "24"),
+    SettingKey("notify_language", "通知语言", ""),
 )
 
 # Longest limit or extension accepted (about five working years): keeps due times computable.

@@ -29,6 +29,8 @@ class Settings:
     on_time_target: float
     hit_policy: str
     language: str
+    escalate_after_h: float = 24.0
+    notify_language: str = ""  # en / zh: Settings notify_language, else the workbook language
 
 
 def _number(text: object) -> float:
@@ -94,10 +96,17 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
             raise ValueError(name) from exc
         return name
 
-    if "language" in rows:
-        row, raw = rows["language"]
-        if not is_blank(raw) and language_code(raw) is None:
-            findings.add("Settings", row, "value", raw, "bad_value", "en, zh")
+    for key in ("language", "notify_language"):
+        if key in rows:
+            row, raw = rows[key]
+            if not is_blank(raw) and language_code(raw) is None:
+                findings.add("Settings", row, "value", raw, "bad_value", "en, zh")
+
+    def non_negative(raw: object) -> float:
+        number = _number(raw)
+        if number < 0:
+            raise ValueError("negative")
+        return number
 
     def clock(raw: object) -> str:
         code = schema.CLOCK.lookup().get(schema.normalise_token(raw))
@@ -130,4 +139,6 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
         on_time_target=value("on_time_target", ratio, "0 – 1"),
         hit_policy=value("hit_policy", policy, "FIRST, UNIQUE, COLLECT, RULE ORDER"),
         language=lang,
+        escalate_after_h=value("escalate_after_h", non_negative, ">= 0"),
+        notify_language=language_code(rows.get("notify_language", (0, None))[1]) or lang,
     )

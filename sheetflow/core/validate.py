@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import coerce, people, schema
+from sheetflow.core import coerce, i18n, people, schema
 from sheetflow.core.findings import Findings
 from sheetflow.core.settings import Settings, read_settings
 from sheetflow.core.workbook import (
@@ -443,6 +443,31 @@ def _check_skipped(
             )
 
 
+def _names_taken(book: Workbook, findings: Findings) -> None:
+    """The user's own columns and sheets named like sheetflow's outputs: kept, and said so."""
+    lang = book.language
+    titles = book.output_titles()
+    for title in book.taken_titles:
+        name = schema.output_sheet_for_title(title)
+        ours = titles[name][0] if name in titles else ""
+        findings.add(
+            title, None, None, title, "name_taken", i18n.text("taken.sheet", lang, ours=ours)
+        )
+    for name in ("Log", "Cases"):
+        table = book.table(name)
+        if table is None:
+            continue
+        for ref in table.taken:
+            findings.add(
+                name,
+                1,
+                ref.header,
+                ref.header,
+                "name_taken",
+                i18n.text("taken.column", lang, header=ref.header),
+            )
+
+
 def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     """Type every sheet and run every check of SPEC §7 except the routing ones."""
     findings = Findings(book)
@@ -450,6 +475,7 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     for sheet in schema.INPUT_SHEETS:
         if sheet.required and book.table(sheet.name) is None:
             findings.add(sheet.label(lang), None, None, None, "missing_sheet", sheet.label(lang))
+    _names_taken(book, findings)
     settings = read_settings(book, findings)
     unreadable: dict[tuple[str, str], np.ndarray] = {}
     typed = {

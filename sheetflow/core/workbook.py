@@ -49,6 +49,21 @@ class ColumnRef:
     index: int
 
 
+@dataclass(frozen=True)
+class Ownership:
+    """What earlier runs of sheetflow wrote, as the file records it (hidden defined names).
+
+    recorded: the file carries sheetflow's records; without them (a file from an older version,
+        Google Sheets, the open workbook) ownership is judged from the content instead.
+    sheets: canonical owned sheet (Summary...) -> its title now (the user may have renamed it).
+    columns: sheet title -> 1-based columns sheetflow wrote there.
+    """
+
+    recorded: bool = False
+    sheets: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, frozenset[int]] = field(default_factory=dict)
+
+
 @dataclass
 class Table:
     """One sheet: input columns by canonical name (extras by their header), index = Excel row."""
@@ -59,6 +74,8 @@ class Table:
     columns: dict[str, ColumnRef]
     outputs: dict[str, ColumnRef] = field(default_factory=dict)  # computed columns found
     width: int = 0  # header cells in the file, computed columns included
+    # user columns whose header is a computed column's name: kept, never written over
+    taken: list[ColumnRef] = field(default_factory=list)
     header_row: int = 1  # Excel row of the header (title rows may stand above it)
 
     def has(self, name: str) -> bool:
@@ -76,6 +93,9 @@ class Workbook:
     source: str = ""
     # canonical Settings key -> (Excel row, raw cell), read once for every user of it
     settings_rows: dict[str, tuple[int, object]] = field(default_factory=dict)
+    owned_sheets: dict[str, str] = field(default_factory=dict)  # canonical -> title
+    # the user's own sheets named like an owned sheet: kept, never replaced
+    taken_titles: tuple[str, ...] = ()
     # whether any cell is a `CellProblem`; None = unknown (validation then looks at every cell)
     cell_problems: bool | None = None
 
@@ -85,6 +105,35 @@ class Workbook:
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
+
+    def output_titles(self) -> dict[str, tuple[str, str | None]]:
+        """Owned sheet -> (its title for this run, the title it has now when that differs).
+
+        A sheet of an earlier run keeps its title (the user may have renamed it) unless it only
+        carries the other language's name; a new one gets the language's name, or a free
+        variant (`Summary (sheetflow)`) when a sheet of the user's already has it.
+        """
+        taken = {title.casefold() for title in self.titles}
+        other = schema.EN if self.language == schema.ZH else schema.ZH
+        titles: dict[str, tuple[str, str | None]] = {}
+        for name, zh in schema.OUTPUT_SHEETS.items():
+            default = zh if self.language == schema.ZH else name
+            previous = self.owned_sheets.get(name)
+            if previous is not None:
+                switched = previous == (zh if other == schema.ZH else name)
+                if switched and default.casefold() not in taken:
+                    titles[name] = (default, previous)
+                    taken.add(default.casefold())
+                else:
+                    titles[name] = (previous, None)
+                continue
+            title, number = default, 1
+            while title.casefold() in taken:
+                title = f"{default} (sheetflow{'' if number == 1 else f' {number}'})"
+                number += 1
+            taken.add(title.casefold())
+            titles[name] = (title, None)
+        return titles
 
     def frame(self, name: str) -> pd.DataFrame:
         """The sheet's frame, or an empty one with its canonical columns when it is absent."""
@@ -124,6 +173,19 @@ def blank_mask(series: pd.Series) -> np.ndarray:
     return blank
 
 
+def _owned_output(
+    index: int, owned: frozenset[int] | None, header_outputs: set[str], sheet: schema.Sheet
+) -> bool:
+    """Whether a header naming a computed column is sheetflow's own column.
+
+    owned: the columns the file records as sheetflow's (None: no record, an older file); then
+    only a complete set of computed headers counts as ours, not a lone `Status` of the user's.
+    """
+    if owned is not None:
+        return index + 1 in owned
+    return header_outputs >= {col.name for col in sheet.outputs}
+
+
 def find_header_row(sheet: schema.Sheet, rows: Sequence[Sequence[object]]) -> int:
     """0-based index of the header row: the first of the first rows naming every required column.
 
@@ -147,13 +209,24 @@ def find_header_row(sheet: schema.Sheet, rows: Sequence[Sequence[object]]) -> in
     return best
 
 
-def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) -> Table:
+def _table(
+    sheet: schema.Sheet,
+    title: str,
+    rows: Sequence[Sequence[object]],
+    owned: frozenset[int] | None = None,
+) -> Table:
     top = find_header_row(sheet, rows)
     header = list(rows[top]) if rows else []
     lookup = schema.column_lookup(sheet)
     columns: dict[str, ColumnRef] = {}
     outputs: dict[str, ColumnRef] = {}
+    taken: list[ColumnRef] = []
     output_names = {col.name for col in sheet.outputs}
+    named = {
+        lookup[key].name
+        for key in (schema.normalise_name(c) for c in header if not is_blank(c))
+        if key in lookup and lookup[key].name in output_names
+    }
     keep: list[tuple[int, str]] = []
     for index, cell in enumerate(header):
         if is_blank(cell):
@@ -161,8 +234,11 @@ def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) ->
         text = str(cell).strip()
         col = lookup.get(schema.normalise_name(text))
         if col is not None and col.name in output_names:
-            outputs.setdefault(col.name, ColumnRef(text, index))
-            continue
+            if _owned_output(index, owned, named, sheet) and col.name not in outputs:
+                outputs[col.name] = ColumnRef(text, index)
+                continue
+            taken.append(ColumnRef(text, index))
+            col = None  # the user's column: kept under its own header
         name = col.name if col is not None else text
         if name in columns:
             continue  # a repeated header: the first one wins
@@ -184,7 +260,7 @@ def _table(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) ->
     else:
         frame = pd.DataFrame({name: pd.Series(dtype=object) for _, name in keep})
     frame.index.name = "row"
-    return Table(sheet, title, frame, columns, outputs, width, header_row=top + 1)
+    return Table(sheet, title, frame, columns, outputs, width, taken, header_row=top + 1)
 
 
 def _settings(table: Table | None) -> dict[str, tuple[int, object]]:
@@ -229,25 +305,73 @@ def detect_language(
     return schema.EN
 
 
+# The first header of each owned sheet as sheetflow writes it (en, zh): how a sheet of an older
+# version (no ownership record) is told from a user's own sheet of the same name.
+OWNED_FIRST_HEADERS: dict[str, tuple[str, ...]] = {
+    "Summary": ("Indicator", "指标"),
+    "Validation": ("sheet", "工作表"),
+    "Overdue": ("case_id", "编号"),
+    "Routing": ("case_id", "编号"),
+    "NodeStats": ("node", "节点"),
+}
+
+
+def _owned_sheets(
+    raw: Mapping[str, Sequence[Sequence[object]]], ownership: Ownership
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(canonical -> title of sheetflow's own sheets, titles of the user's look-alikes)."""
+    owned: dict[str, str] = {}
+    if ownership.recorded:
+        owned = {name: title for name, title in ownership.sheets.items() if title in raw}
+    mine = {title.casefold() for title in owned.values()}
+    taken: list[str] = []
+    for title, rows in raw.items():
+        name = schema.output_sheet_for_title(title)
+        if name is None or title.casefold() in mine:
+            continue
+        first = rows[0][0] if rows and rows[0] else None
+        legacy = not ownership.recorded and str(first).strip() in OWNED_FIRST_HEADERS[name]
+        if legacy and name not in owned:
+            owned[name] = title
+        else:
+            taken.append(title)
+    return owned, tuple(taken)
+
+
 def build_workbook(
     raw: Mapping[str, Sequence[Sequence[object]]],
     source: str = "",
+    ownership: Ownership | None = None,
     cell_problems: bool | None = None,
 ) -> Workbook:
     """Turn sheet title -> rows (anchored at A1) into a `Workbook`.
 
     raw: every sheet of the file in order; cells as read (str, float, int, bool, datetime, None,
-    or a `CellProblem`). cell_problems: whether the door put any `CellProblem` in (None: unknown).
+    or a `CellProblem`).
+    ownership: what the file records of sheetflow's earlier output (None: nothing recorded).
+    cell_problems: whether the door put any `CellProblem` in (None: unknown).
     """
+    ownership = ownership or Ownership()
     tables: dict[str, Table] = {}
     for title, rows in raw.items():
         sheet = schema.sheet_for_title(title)
         if sheet is None or sheet.name in tables:
             continue
-        tables[sheet.name] = _table(sheet, title, rows)
+        owned = ownership.columns.get(title, frozenset()) if ownership.recorded else None
+        tables[sheet.name] = _table(sheet, title, rows, owned)
     settings_rows = _settings(tables.get("Settings"))
     language = detect_language(tables, settings_rows)
-    return Workbook(tables, list(raw.keys()), language, source, settings_rows, cell_problems)
+    owned_sheets, taken_titles = _owned_sheets(raw, ownership)
+    return Workbook(
+        tables,
+        list(raw.keys()),
+        language,
+        source,
+        settings_rows,
+        owned_sheets,
+        taken_titles,
+        cell_problems,
+    )
 
 
 def column_letter(index: int) -> str:

@@ -7,6 +7,7 @@ workbook open in Excel comes from the add-in (`sheetflow.io.excel.ExcelDoor`).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -50,6 +51,12 @@ class FileDoor:
 
         self._snapshot, book = read_snapshot(self.path)
         return book
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """One sheetflow writer at a time on the file written (advisory lock beside it)."""
+        from sheetflow.io.safety import refresh_lock
+
+        return refresh_lock(self.out if self.out is not None else self.path)
 
     def write(self, plan: OutputPlan) -> str:
         from sheetflow.io.xlsx import write_plan

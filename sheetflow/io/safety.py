@@ -9,12 +9,17 @@ VBA project and ribbon (customUI). Everything `unsupported_parts` names is lost 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import getpass
+import json
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from defusedxml import ElementTree
@@ -181,9 +186,72 @@ def unsupported_parts(path: Path) -> list[str]:
 
 
 def backup_path(path: Path) -> Path:
-    """The single backup kept beside a workbook rewritten in place: BOOK.bak.xlsx."""
+    """The latest backup kept beside a workbook rewritten in place: BOOK.bak.xlsx."""
     path = Path(path)
     return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+# Dated backups (BOOK.bak-20241009-160000.xlsx) kept beside the latest one, newest first: at
+# most this many, and at most this many bytes together (the oldest go first).
+BACKUPS_KEPT = 5
+BACKUP_BYTES = 256 << 20
+_DATED = re.compile(r"\.bak-(\d{8}-\d{6})(?:-(\d+))?$")
+
+
+def dated_backups(path: Path) -> list[Path]:
+    """The dated backups of `path`, newest first."""
+    path = Path(path)
+    found = []
+    for candidate in path.parent.glob(f"{glob_escape(path.stem)}.bak-*{path.suffix}"):
+        name = candidate.name[: -len(path.suffix)] if path.suffix else candidate.name
+        match = _DATED.search(name)
+        if match and name[: match.start()] == path.stem:
+            found.append((match.group(1), int(match.group(2) or 1), candidate))
+    return [p for _, _, p in sorted(found, key=lambda item: item[:2], reverse=True)]
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def keep_backups(target: Path, now: dt.datetime | None = None) -> None:
+    """Copy `target` to BOOK.bak.xlsx and a dated backup, then prune the dated ones."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    dated = target.with_name(f"{target.stem}.bak-{stamp}{target.suffix}")
+    number = 1
+    while dated.exists():
+        number += 1
+        dated = target.with_name(f"{target.stem}.bak-{stamp}-{number}{target.suffix}")
+    temp = _temp_beside(target)
+    try:
+        shutil.copy2(target, temp)
+        os.replace(temp, backup_path(target))
+    finally:
+        _remove(temp)
+    try:
+        os.link(backup_path(target), dated)  # same bytes, no second copy on disk
+    except OSError:
+        shutil.copy2(backup_path(target), dated)
+    total = 0
+    for index, old in enumerate(dated_backups(target)):
+        try:
+            total += old.stat().st_size
+        except OSError:
+            continue
+        if index >= BACKUPS_KEPT or (index > 0 and total > BACKUP_BYTES):
+            _remove(old)
+
+
+def check_writable(path: Path) -> None:
+    """Refuse to replace a file its owner made read-only (root could, but should not)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not mode & 0o222:
+        raise WorkbookError(
+            f"{path} is read-only; make it writable (or write elsewhere with --out) and try again"
+        )
 
 
 def _temp_beside(target: Path) -> Path:
@@ -220,6 +288,9 @@ def replace_atomically(
     already a `SheetflowError` come out as `WorkbookError`.
     """
     target = Path(target)
+    if target.exists():
+        check_writable(target)
+    owner = _owner(target if target.exists() else like)
     temp = _temp_beside(target)
     backup_temp: Path | None = None
     try:
@@ -227,11 +298,11 @@ def replace_atomically(
         if verify is not None:
             verify(temp)
         os.chmod(temp, _file_mode(target, like))
+        if owner is not None:
+            with contextlib.suppress(OSError):  # only root may give a file away
+                os.chown(temp, *owner)
         if backup and target.exists():
-            backup_temp = _temp_beside(target)
-            shutil.copy2(target, backup_temp)
-            os.replace(backup_temp, backup_path(target))
-            backup_temp = None
+            keep_backups(target)
         try:
             os.replace(temp, target)
         except PermissionError as exc:
@@ -248,8 +319,97 @@ def replace_atomically(
     return target
 
 
+def _owner(path: Path | None) -> tuple[int, int] | None:
+    """(uid, gid) to give the new file when it differs from ours (running as root)."""
+    if path is None or not hasattr(os, "chown"):
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if info.st_uid == os.geteuid() and info.st_gid == os.getegid():
+        return None
+    return info.st_uid, info.st_gid
+
+
 def _remove(*paths: Path | None) -> None:
     for path in paths:
         if path is not None:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+LOCK_WAIT_S = 10.0
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(f"{TEMP_PREFIX}lock.{path.name}")
+
+
+def _holder(lock: Path) -> dict[str, object] | None:
+    try:
+        return json.loads(lock.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _stale(holder: dict[str, object] | None) -> bool:
+    """A lock left by a process of this machine that no longer runs."""
+    if holder is None or holder.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(int(holder.get("pid", 0)), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def refresh_lock(path: Path, wait: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the advisory lock of `path` (one sheetflow writer at a time) for the block.
+
+    A second writer waits up to `wait` seconds, then gives up with a `LockedError` that says
+    who holds the lock. A lock left by a process that died is taken over.
+    """
+    path = Path(path)
+    lock = lock_path(path.resolve() if path.is_symlink() else path)
+    mine = json.dumps(
+        {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "user": getpass.getuser(),
+            "since": dt.datetime.now().isoformat(timespec="seconds"),
+        }
+    )
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            holder = _holder(lock)
+            if _stale(holder):
+                _remove(lock)
+                continue
+            if time.monotonic() >= deadline:
+                who = "another sheetflow run"
+                if holder:
+                    who = (
+                        f"{holder.get('user')} (pid {holder.get('pid')} on {holder.get('host')},"
+                        f" since {holder.get('since')})"
+                    )
+                raise LockedError(
+                    f"{path} is being written by {who}; try again when it is done "
+                    f"(or remove {lock.name} if that run is gone)"
+                ) from None
+            time.sleep(0.2)
+        except OSError as exc:  # a read-only folder: no lock possible, nor any write
+            raise WorkbookError(f"cannot write in {path.parent}: {exc.strerror or exc}") from exc
+    try:
+        os.write(handle, mine.encode())
+        os.close(handle)
+        yield
+    finally:
+        _remove(lock)

@@ -60,7 +60,7 @@ def test_refresh_writes_computed_columns_and_sheets(tmp_path, sheets):
     ]
     assert cases[2][-7:] == ["open", "Resolve", 31.0, "Manager", "Eve", "Dora", "R2"]
     titles = CalamineWorkbook.from_path(str(out)).sheet_names
-    assert titles[-5:] == ["Validation", "Overdue", "Routing", "Summary", "NodeStats"]
+    assert titles[-5:] == ["Summary", "Overdue", "Routing", "NodeStats", "Validation"]
     # The source is untouched when --out is given.
     assert calamine_rows(book, "Log")[0] == sheets["Log"][0]
 
@@ -97,7 +97,7 @@ def test_refresh_zh_workbook_uses_chinese_labels(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "已写入" in result.stdout
     titles = CalamineWorkbook.from_path(str(out)).sheet_names
-    assert titles[-5:] == ["校验结果", "超时清单", "审批分派", "汇总", "节点统计"]
+    assert titles[-5:] == ["汇总", "超时清单", "审批分派", "节点统计", "校验结果"]
     log = calamine_rows(out, "执行记录")
     assert log[0][-5:] == ["耗时(小时)", "时限(小时)", "截止时间", "状态", "超时(小时)"]
     assert {row[-2] for row in log[1:]} <= {"已完成", "超时完成", "超时", "预警", "正常"}

@@ -32,7 +32,7 @@ Rows = list[list[object]]
 
 
 def cell_position(ref: str) -> tuple[int, int] | None:
-    """"D5" -> (4, 3): 0-based row and column; None when `ref` is not a cell address."""
+    """Cell address -> 0-based (row, column): "D5" -> (4, 3); None when it is not one."""
     match = _REF.match(ref.strip())
     if match is None:
         return None
