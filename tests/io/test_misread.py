@@ -276,6 +276,22 @@ def test_header_below_a_title_row(tmp_path, capsys):
     assert {r["case_id"] for r in json.loads(out)["routes"]} == {"C1", "C2", "C3"}
 
 
+def test_refresh_writes_computed_headers_on_the_header_row(tmp_path, capsys):
+    import openpyxl
+
+    sheets = clean_sheets()
+    for name in ("Cases", "Log"):
+        sheets[name] = _with_title(sheets[name], f"{name} title")
+    path = write_book(tmp_path / "titled.xlsx", sheets)
+    out = tmp_path / "out.xlsx"
+    code, _, err = run(capsys, "refresh", str(path), "--as-of", AS_OF, "--out", str(out))
+    assert code == 0, err
+    log = openpyxl.load_workbook(out)["Log"]
+    assert log["A1"].value == "Log title" and log["G1"].value is None
+    assert [c.value for c in log[2]][6:11] == ["duration_h", "sla_h", "due", "status", "overdue_h"]
+    assert (log["A3"].value, log["J3"].value) == ("C1", "done")  # Excel row 3: C1 Receive
+
+
 def test_missing_column_is_reported_on_the_header_row(tmp_path, capsys):
     sheets = clean_sheets()
     sheets["Log"] = _with_title(sheets["Log"], "Log")
