@@ -71,13 +71,18 @@ def problem_cells(book: Workbook, raw: pd.Series) -> np.ndarray:
     return types.isin([CellError, UncalculatedFormula]).to_numpy(dtype=bool)
 
 
+# Free text sheetflow only carries along: an unreadable cell there is a warning, not an error.
+FREE_TEXT = {("Log", "note"), ("Cases", "title"), ("Exceptions", "reason"), ("Calendar", "name")}
+
+
 def report_problems(
     findings: Findings, sheet: str, column: str, raw: pd.Series, mask: np.ndarray, code: str
 ) -> None:
     """One finding per error value / uncalculated formula, with the cell's text."""
+    severity = "warning" if (sheet, column) in FREE_TEXT else None
     for row, value in raw[mask].items():
         reason = "cell_error" if isinstance(value, CellError) else "formula_uncalculated"
-        findings.add(sheet, int(row), column, str(value), code, str(value), reason=reason)
+        findings.add(sheet, int(row), column, str(value), code, str(value), severity, reason=reason)
 
 
 def type_sheet(

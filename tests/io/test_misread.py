@@ -122,6 +122,17 @@ def test_openpyxl_formula_without_cached_value(tmp_path, capsys):
     assert ("C1", "Resolve") not in overdue_rows(capsys, path)
 
 
+def test_uncalculated_formula_in_a_note_is_a_warning(tmp_path, capsys):
+    sheets = clean_sheets()
+    sheets["Log"][3].append('=A4&" / "&B4')  # a note (column F) sheetflow only carries
+    path = write_book(tmp_path / "note.xlsx", sheets)
+    code, found, _ = findings(capsys, path)
+    assert code == 0
+    hit = at(found, "Log!F4")[0]
+    assert (hit["severity"], hit["code"], hit["value"]) == ("warning", "bad_value", hit["value"])
+    assert hit["value"].startswith("=A4") and "formula not calculated" in hit["message"]
+
+
 def test_xlsxwriter_formula_with_its_default_zero_is_not_midnight(tmp_path, capsys):
     sheets = clean_sheets()
     sheets["Log"][3][4] = Formula("=D4+1")  # xlsxwriter caches 0 -> calamine reads 00:00:00
