@@ -616,6 +616,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except PermissionError as exc:  # the OS said no: the user can fix that, it is no bug
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"sheetflow: permission denied{where}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug of ours: still one line, the details on request
         if os.environ.get("SHEETFLOW_DEBUG"):
             raise

@@ -535,9 +535,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if not config.workbooks:
         raise UsageError(i18n.text("job.no_workbooks", "en"))
-    if args.as_of and not args.once:
+    if args.as_of is not None and not args.once:
         raise UsageError("--as-of only goes with --once")
-    if args.as_of:
+    if args.as_of is not None:  # '' too: an empty --as-of is an error, not "now"
         pipeline.parse_as_of(args.as_of)  # a bad value is a usage error before anything runs
     job = Job(config)
     _logging()

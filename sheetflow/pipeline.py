@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sheetflow import terminal
-from sheetflow.core import summary, timing, validate
+from sheetflow.core import coerce, summary, timing, validate
 from sheetflow.core.decision import ROUTE_COLUMNS, Routing, RoutingInput, route  # noqa: F401 (cli)
 from sheetflow.core.decision import explain as explain_routing
 from sheetflow.core.layout import build_plan
@@ -20,34 +20,47 @@ from sheetflow.core.settings import DEFAULTS
 from sheetflow.core.workbook import Workbook, is_blank
 from sheetflow.errors import UsageError
 
+_AS_OF_FORMS = "use ISO form like 2024-05-01T09:30 (a date from 1900 to 2200)"
 
-def parse_as_of(text: str) -> pd.Timestamp:
-    """An ISO datetime (or date) given by the user, as a naive timestamp."""
-    try:
-        stamp = pd.Timestamp(str(text).strip().replace("/", "-"))
-    except (ValueError, TypeError) as exc:
-        raise UsageError(
-            f"--as-of: cannot read {text!r}; use ISO form like 2024-05-01T09:30"
-        ) from exc
+
+def parse_as_of(text: str, timezone: str | None = None) -> pd.Timestamp:
+    """An ISO datetime (or date) given by the user, as a naive timestamp.
+
+    Read like a date cell: year first, 1900–2200, a UTC offset converted to `timezone`;
+    empty text, `today` or a time alone is a usage error (exit 2), not "now".
+    """
+    shown = str(text)
+    if not shown.strip():
+        raise UsageError(f"--as-of: empty; {_AS_OF_FORMS}, or leave the option out for now")
+    column = coerce.parse_datetimes(pd.Series([shown], dtype=object), timezone=timezone)
+    stamp = column.values.iloc[0]
     if pd.isna(stamp):
-        raise UsageError(f"--as-of: cannot read {text!r}; use ISO form like 2024-05-01T09:30")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return stamp
+        why = {
+            coerce.OUT_OF_RANGE: "outside 1900–2200",
+            coerce.AMBIGUOUS: "day and month could be either way round",
+            coerce.RELATIVE: "no date in it",
+        }.get(column.reason[0], "not a date")
+        raise UsageError(f"--as-of: cannot read {shown!r} ({why}); {_AS_OF_FORMS}")
+    return pd.Timestamp(stamp)
+
+
+def _zone_name(book: Workbook) -> str:
+    zone_name = book.setting("timezone")
+    zone_name = DEFAULTS["timezone"] if is_blank(zone_name) else str(zone_name).strip()
+    try:
+        ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return DEFAULTS["timezone"]
+    return zone_name
 
 
 def resolve_as_of(book: Workbook, text: str | None, now: dt.datetime | None = None) -> pd.Timestamp:
     """`--as-of` if given, else now in the workbook's Settings timezone (naive local time)."""
-    if text:
-        return parse_as_of(text)
-    zone_name = book.setting("timezone")
-    zone_name = DEFAULTS["timezone"] if is_blank(zone_name) else str(zone_name).strip()
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULTS["timezone"])
+    zone_name = _zone_name(book)
+    if text is not None:
+        return parse_as_of(text, zone_name)
     current = now or dt.datetime.now(tz=dt.timezone.utc)
-    return pd.Timestamp(current.astimezone(zone).replace(tzinfo=None)).floor("s")
+    return pd.Timestamp(current.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)).floor("s")
 
 
 def _case_routing(cases: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:

@@ -51,8 +51,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("this cell is required; fill it in", "此单元格为必填项，请填写"),
     "bad_number": ("not a number; enter a number{detail}", "不是数字，请填写数字{detail}"),
     "bad_date": (
-        "not a date/time; enter an Excel date or text like 2024-05-01 09:30",
-        "不是日期时间，请填写Excel日期或如 2024-05-01 09:30 的文本",
+        "not a date/time; enter an Excel date or text like 2024-05-01 09:30, 2024/05/01 or "
+        "2024年5月1日 14时30分",
+        "不是日期时间，请填写Excel日期或如 2024-05-01 09:30、2024/05/01、"
+        "2024年5月1日 14时30分 的文本",
     ),
     "bad_value": ("not an allowed value; use one of: {detail}", "不是允许的值，可选：{detail}"),
     "duplicate": ("{detail}", "{detail}"),
@@ -103,6 +105,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "as working time; add them with: sheetflow calendar BOOK --years {detail}",
         "工作日历中没有 {detail} 年的日期，但执行记录的时间落在该年，其法定节假日会被算作工作时间；"
         "请运行 sheetflow calendar BOOK --years {detail} 补充",
+    ),
+}
+
+
+# Reasons: a finding's code stays one of SPEC §7's, its message says more. reason -> (en, zh).
+REASONS: dict[str, tuple[str, str]] = {
+    "cell_error": (
+        "the cell shows the error {detail}; correct the formula or type the value",
+        "单元格显示错误值 {detail}，请修正公式或直接填写",
+    ),
+    "formula_uncalculated": (
+        "formula not calculated ({detail}): the file was saved by a program that does not "
+        "calculate; open and save it in Excel",
+        "公式未计算（{detail}）：文件由不计算公式的程序保存；请在 Excel 中打开并保存",
+    ),
+    "date_out_of_range": (
+        "the date {detail} is outside 1900–2200 (a typo in the year?); correct it",
+        "日期 {detail} 不在 1900–2200 年之间（年份输错？），请更正",
+    ),
+    "date_ambiguous": (
+        "'{detail}' could be day/month or month/day; write the year first: 2024-09-05 09:30 "
+        "or 2024年9月5日",
+        "“{detail}”无法确定日与月的顺序；请先写年份：2024-09-05 09:30 或 2024年9月5日",
+    ),
+    "date_relative": (
+        "'{detail}' has no date (a time alone or a word like 'today' changes with the clock); "
+        "write the whole date: 2024-05-01 09:30 or 2024年5月1日 9时30分",
+        "“{detail}”没有日期（单独的时间或“今天”之类的词会随时间变化）；请写完整日期："
+        "2024-05-01 09:30 或 2024年5月1日 9时30分",
+    ),
+    "after_itself": (
+        "a node cannot come after itself ({detail}); name an earlier node or leave it empty",
+        "节点不能以自身为前置节点（{detail}），请填写更早的节点或留空",
+    ),
+    "away_to_before_from": (
+        "away_to is before away_from ({detail}); correct one of the two dates",
+        "休假结束早于休假开始（{detail}），请更正其中一个日期",
     ),
 }
 
@@ -165,8 +204,8 @@ class Findings:
         self.book = book
         self.items: list[Finding] = []
 
-    def _message(self, code: str, detail: str) -> str:
-        en, zh = MESSAGES[code]
+    def _message(self, code: str, detail: str, reason: str | None = None) -> str:
+        en, zh = REASONS[reason] if reason is not None else MESSAGES[code]
         template = zh if self.book.language == schema.ZH else en
         return template.format(detail=detail)
 
@@ -185,10 +224,12 @@ class Findings:
         detail: str = "",
         severity: str | None = None,
         hint: str = "",
+        reason: str | None = None,
     ) -> None:
         """Add one finding; `sheet` and `column` are canonical names (mapped to the file's).
 
         hint: words appended to the message (a "did you mean", the other rows of the same slip).
+        reason: a key of REASONS whose message replaces the code's (the code stays).
         """
         table = self.book.table(sheet)
         title = self.book.title(sheet) if sheet in schema.SHEETS_BY_NAME else sheet
@@ -208,7 +249,7 @@ class Findings:
                 header,
                 json_value(value),
                 code,
-                self._message(code, detail) + self._hint(hint),
+                self._message(code, detail, reason) + self._hint(hint),
                 severity or SEVERITY[code],
                 cell,
             )
@@ -221,12 +262,13 @@ class Findings:
         values: pd.Series,
         code: str,
         detail: str | pd.Series = "",
+        reason: str | None = None,
     ) -> None:
         """Add one finding per row of `values` (index = Excel row); details per row or shared."""
         details = detail if isinstance(detail, pd.Series) else None
         for row, value in values.items():
             text = str(details.loc[row]) if details is not None else str(detail)
-            self.add(sheet, int(row), column, value, code, text)
+            self.add(sheet, int(row), column, value, code, text, reason=reason)
 
     @property
     def errors(self) -> int:

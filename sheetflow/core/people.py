@@ -218,7 +218,8 @@ def _report_loop(loop: list[str], index: PeopleIndex, findings: Findings) -> Non
 
 
 def check_people(people: pd.DataFrame, findings: Findings) -> None:
-    """Report `unknown_person` for each manager or deputy that names nobody in People."""
+    """Report `unknown_person` for each manager or deputy that names nobody in People, and
+    an `away_to` before its `away_from`."""
     known = {schema.normalise_name(n) for n in _column(people, "name") if not is_blank(n)}
     for column in ("manager", "deputy"):
         if column not in people.columns:
@@ -230,3 +231,16 @@ def check_people(people: pd.DataFrame, findings: Findings) -> None:
         for row, value in unknown.items():
             hint = did_you_mean(value, names, findings.book.language)
             findings.add("People", int(row), column, value, "unknown_person", hint=hint)
+    if "away_from" in people.columns and "away_to" in people.columns:
+        start, end = _dates(people, "away_from"), _dates(people, "away_to")
+        for row in people.index[(end < start).to_numpy(dtype=bool)]:
+            detail = f"{start[row]:%Y-%m-%d} > {end[row]:%Y-%m-%d}"
+            findings.add(
+                "People",
+                int(row),
+                "away_to",
+                people.at[row, "away_to"],
+                "bad_date",
+                detail,
+                reason="away_to_before_from",
+            )

@@ -7,7 +7,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetflow.core import calendar, schema
 from sheetflow.core.findings import Findings
-from sheetflow.core.workbook import Workbook, is_blank, language_code
+from sheetflow.core.workbook import (
+    CellError,
+    CellProblem,
+    Workbook,
+    is_blank,
+    language_code,
+)
 
 DEFAULTS = {key.name: key.default for key in schema.SETTING_KEYS}
 
@@ -54,6 +60,10 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
         if key not in rows or is_blank(rows[key][1]):
             return default
         row, raw = rows[key]
+        if isinstance(raw, CellProblem):  # #REF! or an uncalculated formula: the default
+            reason = "cell_error" if isinstance(raw, CellError) else "formula_uncalculated"
+            findings.add("Settings", row, "value", str(raw), "bad_value", str(raw), reason=reason)
+            return default
         try:
             return parse(raw)
         except (ValueError, TypeError):

@@ -151,6 +151,11 @@ def log_timing(checked: Checked, cal: WorkCalendar, as_of: pd.Timestamp) -> pd.D
     over = duration - sla_h
     late = over > _EPS
     warn = duration >= keyed["warn"].to_numpy() * sla_h - _EPS
+    # an end or start that could not be read (#REF!, a typo) is not "still in progress"
+    unreadable = checked.unreadable_mask("Log", "end", len(log)) | checked.unreadable_mask(
+        "Log", "start", len(log)
+    )
+    duration[unreadable] = np.nan
     known = ~np.isnan(duration) & ~np.isnan(sla_h)
     status = np.select(
         [~known, ended & ~late, ended & late, late, warn],
@@ -188,6 +193,7 @@ def case_state(
     started = log["start"].notna().to_numpy()
     ended = log["end"].notna().to_numpy() & started & known
     is_open = ~log["end"].notna().to_numpy() & started & known
+    is_open &= ~checked.unreadable_mask("Log", "end", len(log))  # unknown end: not open either
 
     if required.any():
         done = ended & _take(required, k.log_node, False).astype(bool)

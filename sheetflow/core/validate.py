@@ -6,8 +6,9 @@ Every check is a column operation; findings are built only for the rows that fai
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -16,7 +17,13 @@ import pandas as pd
 from sheetflow.core import coerce, i18n, people, schema
 from sheetflow.core.findings import Findings, did_you_mean
 from sheetflow.core.settings import Settings, read_settings
-from sheetflow.core.workbook import Table, Workbook, blank_mask
+from sheetflow.core.workbook import (
+    CellError,
+    Table,
+    UncalculatedFormula,
+    Workbook,
+    blank_mask,
+)
 
 _LIST_SPLIT = re.compile(r"[,，、;；]")
 _SUGGEST_AT_MOST = 50  # distinct unknown values looked up (each one scans every known value)
@@ -63,22 +70,71 @@ class Checked:
             case_pos=case_ids.get_indexer(self.cases["case_id"].astype(object)),
         )
 
+    # (sheet, column) -> mask of cells that hold something unreadable (never taken as empty)
+    unreadable: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def unreadable_mask(self, sheet: str, column: str, length: int) -> np.ndarray:
+        """True where a cell of that column holds a value that could not be read."""
+        mask = self.unreadable.get((sheet, column))
+        return mask if mask is not None else np.zeros(length, dtype=bool)
+
 
 def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def type_sheet(book: Workbook, sheet: schema.Sheet, findings: Findings) -> pd.DataFrame:
-    """Coerce each known column of a sheet to its type; report missing/blank/bad cells."""
+def _problem_code(kind: str) -> str:
+    if kind in (schema.DATETIME, schema.DATE):
+        return "bad_date"
+    if kind in (schema.NUMBER, schema.INT):
+        return "bad_number"
+    return "bad_value"
+
+
+def problem_cells(book: Workbook, raw: pd.Series) -> np.ndarray:
+    """True where a cell is a `CellProblem` (an error value or an uncalculated formula)."""
+    if book.cell_problems is False or raw.dtype != object:
+        return np.zeros(len(raw), dtype=bool)
+    types = raw.map(type, na_action="ignore")
+    return types.isin([CellError, UncalculatedFormula]).to_numpy(dtype=bool)
+
+
+# Free text sheetflow only carries along: an unreadable cell there is a warning, not an error.
+FREE_TEXT = {("Log", "note"), ("Cases", "title"), ("Exceptions", "reason"), ("Calendar", "name")}
+
+
+def report_problems(
+    findings: Findings, sheet: str, column: str, raw: pd.Series, mask: np.ndarray, code: str
+) -> None:
+    """One finding per error value / uncalculated formula, with the cell's text."""
+    severity = "warning" if (sheet, column) in FREE_TEXT else None
+    for row, value in raw[mask].items():
+        reason = "cell_error" if isinstance(value, CellError) else "formula_uncalculated"
+        findings.add(sheet, int(row), column, str(value), code, str(value), severity, reason=reason)
+
+
+def type_sheet(
+    book: Workbook,
+    sheet: schema.Sheet,
+    findings: Findings,
+    timezone: str | None = None,
+    unreadable: dict[tuple[str, str], np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Coerce each known column of a sheet to its type; report missing/blank/bad cells.
+
+    timezone: the workbook's, for times written with a UTC offset. unreadable: filled with
+    (sheet, column) -> mask of the cells that were not blank but could not be read.
+    """
     table = book.table(sheet.name)
     frame = book.frame(sheet.name)
     lang = book.language
+    header_row = table.header_row if table is not None else 1
     out: dict[str, pd.Series] = {}
     for col in sheet.columns:
         if col.name not in frame.columns:
             if table is not None and col.required:
                 label = col.label(lang)
-                findings.add(sheet.name, 1, None, None, "missing_column", label)
+                findings.add(sheet.name, header_row, None, None, "missing_column", label)
             out[col.name] = pd.Series(
                 np.nan if col.kind in (schema.NUMBER, schema.INT) else None,
                 index=frame.index,
@@ -88,9 +144,14 @@ def type_sheet(book: Workbook, sheet: schema.Sheet, findings: Findings) -> pd.Da
                 out[col.name] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
             continue
         raw = frame[col.name]
-        blank = blank_mask(raw)
+        problem = problem_cells(book, raw)
+        if problem.any():  # an error value or uncalculated formula is never read as empty
+            report_problems(findings, sheet.name, col.name, raw, problem, _problem_code(col.kind))
+            raw = raw.where(~problem, None)
+        blank = blank_mask(raw) & ~problem
         if col.required and blank.any():
             findings.add_rows(sheet.name, col.name, raw[blank], "required")
+        bad = problem
         if col.kind in (schema.NUMBER, schema.INT):
             values, bad = coerce.to_number(raw)
             if col.kind == schema.INT:
@@ -105,24 +166,56 @@ def type_sheet(book: Workbook, sheet: schema.Sheet, findings: Findings) -> pd.Da
             if bad.any():
                 findings.add_rows(sheet.name, col.name, raw[bad], "bad_number", detail)
             out[col.name] = values
+            bad = bad | problem
         elif col.kind in (schema.DATETIME, schema.DATE):
-            values, bad = coerce.to_datetime(raw, date_only=col.kind == schema.DATE)
-            if bad.any():
-                findings.add_rows(sheet.name, col.name, raw[bad], "bad_date")
-            out[col.name] = values
+            dates = coerce.parse_datetimes(raw, col.kind == schema.DATE, timezone)
+            _report_dates(findings, sheet.name, col.name, raw, dates)
+            out[col.name] = dates.values
+            bad = dates.bad | problem
         elif col.kind == schema.ENUM and col.enum is not None:
             codes, bad = coerce.to_enum(raw, col.enum)
             if bad.any():
                 allowed = ", ".join(col.enum.label(code, lang) for code in col.enum.codes)
                 findings.add_rows(sheet.name, col.name, raw[bad], "bad_value", allowed)
             out[col.name] = codes
+            bad = bad | problem
         else:
             out[col.name] = coerce.to_text(raw)
+        if unreadable is not None and bad.any():
+            unreadable[(sheet.name, col.name)] = bad
     typed = pd.DataFrame(out, index=frame.index)
     for extra in frame.columns:
         if extra not in typed.columns:
             typed[extra] = frame[extra]
     return typed
+
+
+def _report_dates(
+    findings: Findings, sheet: str, column: str, raw: pd.Series, dates: coerce.DateColumn
+) -> None:
+    """bad_date for each unreadable date cell, saying why when the reason is known."""
+    if not dates.bad.any():
+        return
+    reasons = pd.Series(dates.reason, index=raw.index)[dates.bad]
+    for reason, rows in reasons.groupby(reasons.fillna(""), sort=False).groups.items():
+        cells = raw.loc[rows]
+        if not reason:
+            findings.add_rows(sheet, column, cells, "bad_date")
+            continue
+        for row, value in cells.items():
+            text = _cell_text(value)
+            findings.add(sheet, int(row), column, value, "bad_date", text, reason=reason)
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the user typed it, for a message."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
 
 
 def _range_check(
@@ -233,7 +326,11 @@ def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) ->
     options = ", ".join(process["node"].dropna().drop_duplicates())
     for row, after in process["after"].dropna().items():
         for pred in _split_list(after):
-            if pred not in known:
+            if pred == process.at[row, "node"]:
+                findings.add(
+                    "Process", int(row), "after", after, "bad_value", pred, reason="after_itself"
+                )
+            elif pred not in known:
                 findings.add("Process", int(row), "after", pred, "unknown_node", options)
     return process
 
@@ -280,6 +377,22 @@ def add_grouped(
             severity=severity,
             hint=separator.join(h for h in hints if h),
         )
+
+
+def _check_rule_inputs(findings: Findings, book: Workbook) -> None:
+    """Error values in the Cases columns that Rules reads (extra columns are typed nowhere)."""
+    cases, rules = book.table("Cases"), book.table("Rules")
+    if cases is None or rules is None or book.cell_problems is False:
+        return
+    named = {schema.normalise_name(ref.header) for ref in rules.columns.values()}
+    known = {col.name for col in schema.CASES.columns}
+    for name, ref in cases.columns.items():
+        if name in known or schema.normalise_name(ref.header) not in named:
+            continue
+        raw = cases.frame[name]
+        mask = problem_cells(book, raw)
+        if mask.any():
+            report_problems(findings, "Cases", name, raw, mask, "bad_value")
 
 
 def _check_references(
@@ -490,11 +603,13 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
             findings.add(sheet.label(lang), None, None, None, "missing_sheet", sheet.label(lang))
     _names_taken(book, findings)
     settings = read_settings(book, findings)
+    unreadable: dict[tuple[str, str], np.ndarray] = {}
     typed = {
-        sheet.name: type_sheet(book, sheet, findings)
+        sheet.name: type_sheet(book, sheet, findings, settings.timezone, unreadable)
         for sheet in schema.INPUT_SHEETS
         if sheet.name not in ("Rules", "Settings")
     }
+    _check_rule_inputs(findings, book)
     process = _check_process(findings, book, typed["Process"])
     cases = typed["Cases"]
     cases["priority"] = cases["priority"].fillna("normal")
@@ -546,4 +661,5 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
         settings=settings,
         findings=findings,
         edges=edges,
+        unreadable=unreadable,
     )

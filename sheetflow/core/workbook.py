@@ -16,7 +16,29 @@ import pandas as pd
 
 from sheetflow.core import schema
 
-EXCEL_FIRST_DATA_ROW = 2  # row 1 is the header
+EXCEL_FIRST_DATA_ROW = 2  # row 1 is the header (when no title rows stand above it)
+HEADER_SEARCH_ROWS = 10  # the header row is looked for within the first rows of a sheet
+
+
+class CellProblem(str):
+    """A cell whose value cannot be known: it reads as its text, never as empty.
+
+    Doors put these in the rows they hand to `build_workbook`; validation reports each one.
+    """
+
+    __slots__ = ()
+
+
+class CellError(CellProblem):
+    """An Excel error value (`#REF!`, `#VALUE!`, `#DIV/0!`, `#N/A`...): the text is the error."""
+
+    __slots__ = ()
+
+
+class UncalculatedFormula(CellProblem):
+    """A formula that was never calculated (no cached value): the text is the formula."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,7 @@ class Table:
     width: int = 0  # header cells in the file, computed columns included
     # user columns whose header is a computed column's name: kept, never written over
     taken: list[ColumnRef] = field(default_factory=list)
+    header_row: int = 1  # Excel row of the header (title rows may stand above it)
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -73,6 +96,8 @@ class Workbook:
     owned_sheets: dict[str, str] = field(default_factory=dict)  # canonical -> title
     # the user's own sheets named like an owned sheet: kept, never replaced
     taken_titles: tuple[str, ...] = ()
+    # whether any cell is a `CellProblem`; None = unknown (validation then looks at every cell)
+    cell_problems: bool | None = None
 
     def setting(self, key: str) -> object:
         """The raw Settings cell for a canonical key, None when absent."""
@@ -161,13 +186,37 @@ def _owned_output(
     return header_outputs >= {col.name for col in sheet.outputs}
 
 
+def find_header_row(sheet: schema.Sheet, rows: Sequence[Sequence[object]]) -> int:
+    """0-based index of the header row: the first of the first rows naming every required column.
+
+    When no row names them all, the row naming most of the sheet's columns (the first of
+    equals); when no row names any, row 1 (validation then reports the missing columns there).
+    """
+    lookup = schema.column_lookup(sheet)
+    required = {col.name for col in sheet.columns if col.required}
+    best, best_count = 0, 0
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = set()
+        for cell in row:
+            if isinstance(cell, str) and not isinstance(cell, CellProblem) and cell.strip():
+                col = lookup.get(schema.normalise_name(cell))
+                if col is not None:
+                    found.add(col.name)
+        if found and required <= found:
+            return index
+        if len(found) > best_count:
+            best, best_count = index, len(found)
+    return best
+
+
 def _table(
     sheet: schema.Sheet,
     title: str,
     rows: Sequence[Sequence[object]],
     owned: frozenset[int] | None = None,
 ) -> Table:
-    header = list(rows[0]) if rows else []
+    top = find_header_row(sheet, rows)
+    header = list(rows[top]) if rows else []
     lookup = schema.column_lookup(sheet)
     columns: dict[str, ColumnRef] = {}
     outputs: dict[str, ColumnRef] = {}
@@ -196,13 +245,14 @@ def _table(
         columns[name] = ColumnRef(text, index)
         keep.append((index, name))
     width = len(header)
-    body = rows[1:]
+    body = rows[top + 1 :]
+    first_data_row = top + 2  # Excel rows are 1-based; data starts below the header
     if keep and body:
         data = {
             name: [row[index] if index < len(row) else None for row in body] for index, name in keep
         }
         frame = pd.DataFrame(data, dtype=object)
-        frame.index = pd.RangeIndex(EXCEL_FIRST_DATA_ROW, EXCEL_FIRST_DATA_ROW + len(body))
+        frame.index = pd.RangeIndex(first_data_row, first_data_row + len(body))
         blank = np.ones(len(frame), dtype=bool)
         for name in frame.columns:
             blank &= blank_mask(frame[name])
@@ -210,7 +260,7 @@ def _table(
     else:
         frame = pd.DataFrame({name: pd.Series(dtype=object) for _, name in keep})
     frame.index.name = "row"
-    return Table(sheet, title, frame, columns, outputs, width, taken)
+    return Table(sheet, title, frame, columns, outputs, width, taken, header_row=top + 1)
 
 
 def _settings(table: Table | None) -> dict[str, tuple[int, object]]:
@@ -296,11 +346,14 @@ def build_workbook(
     raw: Mapping[str, Sequence[Sequence[object]]],
     source: str = "",
     ownership: Ownership | None = None,
+    cell_problems: bool | None = None,
 ) -> Workbook:
     """Turn sheet title -> rows (anchored at A1) into a `Workbook`.
 
-    raw: every sheet of the file in order; cells as read (str, float, int, bool, datetime, None).
+    raw: every sheet of the file in order; cells as read (str, float, int, bool, datetime, None,
+    or a `CellProblem`).
     ownership: what the file records of sheetflow's earlier output (None: nothing recorded).
+    cell_problems: whether the door put any `CellProblem` in (None: unknown).
     """
     ownership = ownership or Ownership()
     tables: dict[str, Table] = {}
@@ -314,7 +367,14 @@ def build_workbook(
     language = detect_language(tables, settings_rows)
     owned_sheets, taken_titles = _owned_sheets(raw, ownership)
     return Workbook(
-        tables, list(raw.keys()), language, source, settings_rows, owned_sheets, taken_titles
+        tables,
+        list(raw.keys()),
+        language,
+        source,
+        settings_rows,
+        owned_sheets,
+        taken_titles,
+        cell_problems,
     )
 
 

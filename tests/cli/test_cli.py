@@ -19,10 +19,14 @@ def test_not_a_workbook(tmp_path):
     assert_one_line_error(sheetflow("validate", str(path)), 2, "not an Excel workbook")
 
 
-def test_encrypted_workbook(tmp_path):
-    # Excel saves a password-protected xlsx as an OLE compound file: this is its signature.
+def test_encrypted_workbook(tmp_path, sheets):
+    # Excel saves a password-protected xlsx as an OLE compound file; msoffcrypto makes a real one
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = write_book(tmp_path / "plain.xlsx", sheets)
     path = tmp_path / "secret.xlsx"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4096)
+    with plain.open("rb") as source, path.open("wb") as target:
+        OOXMLFile(source).encrypt("secret", target)
     assert_one_line_error(sheetflow("validate", str(path)), 2, "password-protected")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import i18n, schema
+from sheetflow.core import i18n, schema, workbook
 from sheetflow.core.feel.evaluate import ColumnView
 from sheetflow.core.feel.parser import UnaryTestError, test_for_cell
 from sheetflow.core.feel.unary import ANY, AnyValue, UnaryTest, is_ordered, literals, positives
@@ -51,10 +51,18 @@ class Problem:
     code: str
     detail: str = ""
     hint: str = ""  # "did you mean …", from the catalog
+    reason: str | None = None  # a key of findings.REASONS replacing the code's message
 
     def add_to(self, findings: Findings) -> None:
         findings.add(
-            self.sheet, self.row, self.column, self.value, self.code, self.detail, hint=self.hint
+            self.sheet,
+            self.row,
+            self.column,
+            self.value,
+            self.code,
+            self.detail,
+            hint=self.hint,
+            reason=self.reason,
         )
 
 
@@ -216,6 +224,26 @@ def _read_rules(
         tests: list[UnaryTest] = []
         usable = True
         for column, value in zip(inputs, cells, strict=True):
+            if isinstance(value, workbook.CellProblem):  # #REF! or an uncalculated formula
+                tests.append(ANY)
+                usable = False
+                reason = (
+                    "cell_error"
+                    if isinstance(value, workbook.CellError)
+                    else ("formula_uncalculated")
+                )
+                problems.append(
+                    Problem(
+                        "Rules",
+                        int(row),
+                        column.key,
+                        str(value),
+                        "bad_value",
+                        str(value),
+                        reason=reason,
+                    )
+                )
+                continue
             test, problem = read_cell(column, value, lang)
             tests.append(test)
             if problem is not None:

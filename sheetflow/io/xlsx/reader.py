@@ -14,13 +14,36 @@ import python_calamine
 
 from sheetflow.core.workbook import Ownership, Workbook, build_workbook
 from sheetflow.errors import WorkbookError
+from sheetflow.io.xlsx.problems import mark_cells
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: encrypted xlsx, or legacy .xls
+# stream names in a Compound File's directory are UTF-16LE
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+
+
+def _compound_file_kind(path: Path) -> str:
+    """What a Compound File holds: "encrypted" (a password-protected xlsx), "xls" or "other"."""
+    data = path.read_bytes()
+    if _ENCRYPTED_STREAM in data:
+        return "encrypted"
+    if any(name + b"\x00\x00" in data for name in _XLS_STREAMS):
+        return "xls"
+    return "other"
 
 
 def check_workbook_file(path: Path) -> None:
     """Raise WorkbookError with a one-line reason when `path` is not a readable xlsx/xlsm."""
+    try:
+        _check_workbook_file(path)
+    except PermissionError as exc:
+        raise WorkbookError(f"{path}: permission denied (cannot read the file)") from exc
+    except OSError as exc:
+        raise WorkbookError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _check_workbook_file(path: Path) -> None:
     if not path.exists():
         raise WorkbookError(f"no such file: {path}")
     if path.is_dir():
@@ -28,11 +51,19 @@ def check_workbook_file(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(8)
     if head == _OLE_MAGIC:
-        if path.suffix.lower() == ".xls":
+        kind = _compound_file_kind(path)
+        if kind == "encrypted":
+            raise WorkbookError(
+                f"{path} is password-protected (encrypted); remove the password in Excel first"
+            )
+        if kind == "xls" and path.suffix.lower() == ".xls":
             raise WorkbookError(f"{path} is a legacy .xls file; save it as .xlsx in Excel first")
-        raise WorkbookError(
-            f"{path} is password-protected (encrypted); remove the password in Excel first"
-        )
+        if kind == "xls":
+            raise WorkbookError(
+                f"{path} is a legacy .xls workbook renamed to {path.suffix}; "
+                "open it in Excel and save it as .xlsx"
+            )
+        raise WorkbookError(f"{path} is not an Excel workbook (an OLE file, e.g. a .doc)")
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise WorkbookError(f"{path} is not an .xlsx or .xlsm workbook")
     if not head.startswith(b"PK"):
@@ -94,8 +125,9 @@ def read_snapshot(path: Path | str) -> tuple[Snapshot, Workbook]:
     path = Path(path)
     check_workbook_file(path)
     snapshot = Snapshot.take(path)
+    raw, problems = _cells_of(snapshot.data, path)
     book = build_workbook(
-        _rows_of(snapshot.data, path), source=str(path), ownership=ownership_of(snapshot.data)
+        raw, source=str(path), ownership=ownership_of(snapshot.data), cell_problems=problems
     )
     return snapshot, book
 
@@ -170,25 +202,33 @@ def read_snapshot_rows(path: Path | str) -> tuple[Snapshot, dict[str, list[list[
     path = Path(path)
     check_workbook_file(path)
     snapshot = Snapshot.take(path)
-    return snapshot, _rows_of(snapshot.data, path)
+    return snapshot, _cells_of(snapshot.data, path)[0]
 
 
 def read_rows(path: Path) -> dict[str, list[list[object]]]:
-    """Every sheet of the file: title -> rows anchored at A1, cells as calamine reads them."""
+    """Every sheet of the file: title -> rows anchored at A1 (see `_cells_of`)."""
     check_workbook_file(path)
-    return _rows_of(path.read_bytes(), path)
+    return _cells_of(path.read_bytes(), path)[0]
 
 
-def _rows_of(data: bytes, path: Path) -> dict[str, list[list[object]]]:
+def _cells_of(data: bytes, path: Path) -> tuple[dict[str, list[list[object]]], bool]:
+    """Title -> rows as calamine reads them, and whether any cell is a `CellProblem`.
+
+    calamine reads error values and formulas without a cached value as ""; `mark_cells`
+    finds them in the input sheets' XML and puts `CellError` / `UncalculatedFormula` there,
+    and blanks the totals rows of Excel Tables.
+    """
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         raw: dict[str, list[list[object]]] = {}
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             raw[name] = sheet.to_python(skip_empty_area=False)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            problems = mark_cells(archive, raw)
     except Exception as exc:  # calamine raises its own error types per failure
         raise WorkbookError(f"cannot read {path}: {exc}") from exc
-    return raw
+    return raw, problems
 
 
 def read_workbook(path: Path | str) -> Workbook:
