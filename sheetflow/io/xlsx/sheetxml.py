@@ -40,42 +40,73 @@ def column_number(letters: bytes | str) -> int:
     return number
 
 
-class CellTable:
-    """New cells of a sheet by row: each row's cells joined once, split only when needed.
+Builder = Callable[[int, int], list]  # the XML (or None) of the cells at positions [a, b)
 
-    rows: the Excel rows with new cells, ascending; columns: (column, XML per row or None)
-    in column order.
+
+class CellTable:
+    """New cells of a sheet by row, made a batch of rows at a time as the merger reaches them.
+
+    rows: the Excel rows with new cells, ascending; columns: (column, builder) in column order,
+    a builder giving the cells' XML for a range of positions in `rows`. Only one batch of XML is
+    held at a time, so memory does not grow with the rows beyond the values themselves.
     """
 
-    def __init__(self, rows: Sequence[int], columns: Sequence[tuple[int, Sequence[str | None]]]):
+    BATCH = 4096
+
+    def __init__(
+        self, rows: Sequence[int], columns: Sequence[tuple[int, Builder]], prefix: bytes = b""
+    ) -> None:
         self.rows = list(rows)
         self.columns = list(columns)
+        self.prefix = prefix
         self.position = {row: i for i, row in enumerate(self.rows)}
-        if self.columns:
-            self.joined = [
-                "".join(filter(None, cells)).encode()
-                for cells in zip(*(xml for _, xml in self.columns))
-            ]
-        else:
-            self.joined = [b""] * len(self.rows)
+        self._start = self._end = 0
+        self._cells: list[list[str | None]] = []
+        self._joined: list[bytes] = []
 
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _load(self, position: int) -> None:
+        start = position - position % self.BATCH
+        end = min(start + self.BATCH, len(self.rows))
+        cells = [list(build(start, end)) for _, build in self.columns]
+        if self.prefix:
+            p = self.prefix.decode()
+
+            def tag(xml: str | None) -> str | None:
+                if xml is None:
+                    return None
+                return _OUR_TAGS.sub(lambda m: f"<{m.group(1)}{p}{m.group(2)}", xml)
+
+            cells = [[tag(x) for x in column] for column in cells]
+        self._cells = cells
+        self._joined = (
+            ["".join(filter(None, row)).encode() for row in zip(*cells)]
+            if cells
+            else [b""] * (end - start)
+        )
+        self._start, self._end = start, end
+
+    def joined(self, position: int) -> bytes:
+        """The row's new cells, joined in column order."""
+        if not self._start <= position < self._end:
+            self._load(position)
+        return self._joined[position - self._start]
+
     def cells(self, position: int) -> list[tuple[int, str]]:
-        return [(col, xml[position]) for col, xml in self.columns if xml[position] is not None]
+        """The row's new cells as (column, XML)."""
+        if not self._start <= position < self._end:
+            self._load(position)
+        at = position - self._start
+        return [
+            (col, xml[at])
+            for (col, _), xml in zip(self.columns, self._cells, strict=True)
+            if xml[at] is not None
+        ]
 
     def prefixed(self, prefix: bytes) -> CellTable:
-        if not prefix:
-            return self
-        p = prefix.decode()
-
-        def tag(xml: str | None) -> str | None:
-            if xml is None:
-                return None
-            return _OUR_TAGS.sub(lambda m: f"<{m.group(1)}{p}{m.group(2)}", xml)
-
-        return CellTable(self.rows, [(c, [tag(x) for x in xml]) for c, xml in self.columns])
+        return self if not prefix else CellTable(self.rows, self.columns, prefix)
 
 
 _OUR_TAGS = re.compile(r"<(/?)(c|v|is|t)(?=[\s>/])")
@@ -233,7 +264,7 @@ class _RowMerger:
     def _new_row(self, position: int) -> bytes:
         number = self.table.rows[position]
         attrs = b' r="%d"' % number
-        return self.row_open + attrs + b">" + self.table.joined[position] + self.row_close
+        return self.row_open + attrs + b">" + self.table.joined(position) + self.row_close
 
     def _rows(self, data: bytes) -> None:
         out: list[bytes] = []
@@ -283,7 +314,7 @@ class _RowMerger:
                 attrs = match.group(1)
                 if b"spans" in attrs:
                     attrs = spans.sub(b"", attrs)
-                append(row_open + attrs + b">" + inner + joined[at] + row_close)
+                append(row_open + attrs + b">" + inner + joined(at) + row_close)
             else:
                 append(self._merge(match.group(1), inner, at))
         append(data[position:])
@@ -294,7 +325,7 @@ class _RowMerger:
             self.flush()
 
     def _merge(self, attrs: bytes, inner: bytes | None, at: int | None) -> bytes:
-        news = self.table.joined[at] if at is not None else b""
+        news = self.table.joined(at) if at is not None else b""
         if news and b"spans" in attrs:
             attrs = _SPANS.sub(b"", attrs)  # a hint our cells would falsify
         if inner:

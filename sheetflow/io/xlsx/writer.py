@@ -203,22 +203,24 @@ def _patch_edit(package: Package, patch: Patch, styles: StyleBook, result: _Outp
     rows = [int(r) for r in patch.rows]
     has_header = patch.header_style is not None
     header_row = patch.header_row
-    if has_header and header_row in set(rows):
-        raise WorkbookError(f"'{patch.title}': row {header_row} is both header and data")
-    all_rows = sorted([header_row, *rows]) if has_header else rows
-    order = np.argsort(np.asarray([header_row, *rows] if has_header else rows), kind="stable")
+    order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
+    ascending = bool(len(rows) < 2 or (np.diff(np.asarray(rows)) > 0).all())
+    if not ascending:  # rare: put rows (and each column's values) in sheet order once
+        rows = [rows[i] for i in order]
+    if has_header and rows and rows[0] <= header_row:
+        raise WorkbookError(f"'{patch.title}': data rows must come below the header row")
+    all_rows = [header_row, *rows] if has_header else rows
     columns = []
     for column, position in zip(patch.columns, patch.positions, strict=True):
         letter = column_letter(position)
         xf = styles.xf(None, column.kind)
-        xml = column_xml(letter, rows, column.values, f' s="{xf}"' if xf else "", date1904)
+        style = f' s="{xf}"' if xf else ""
+        values = column.values if ascending else [column.values[i] for i in order]
+        header = None
         if has_header:
             header_xf = styles.xf(patch.header_style, TEXT)
             header = cell_xml(f"{letter}{header_row}", f' s="{header_xf}"', column.header)
-            xml = [header, *xml]
-        if not (len(order) and (order[:-1] < order[1:]).all()):
-            xml = [xml[i] for i in order]
-        columns.append((position, xml))
+        columns.append((position, _builder(letter, rows, values, style, date1904, header)))
     table = CellTable(all_rows, sorted(columns, key=lambda item: item[0]))
     last_col = max(patch.positions, default=1)
     last_row = max([patch.header_row, *rows])
@@ -241,6 +243,25 @@ def _patch_edit(package: Package, patch: Patch, styles: StyleBook, result: _Outp
         head=head,
         tail=tail,
     )
+
+
+def _builder(
+    letter: str,
+    rows: list[int],
+    values: object,
+    style: str,
+    date1904: bool,
+    header: str | None,
+):  # noqa: ANN202 - a CellTable builder
+    """XML of a column's cells for positions [a, b) of the table (the header first, if any)."""
+    shift = 1 if header is not None else 0
+
+    def build(a: int, b: int) -> list[str | None]:
+        lo, hi = max(a - shift, 0), b - shift
+        cells = column_xml(letter, rows[lo:hi], values[lo:hi], style, date1904)
+        return [header, *cells] if shift and a == 0 else cells
+
+    return build
 
 
 def _prefix_of(package: Package, part: str) -> bytes:
