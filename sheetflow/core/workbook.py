@@ -308,7 +308,8 @@ def detect_language(
 # The first header of each owned sheet as sheetflow writes it (en, zh): how a sheet of an older
 # version (no ownership record) is told from a user's own sheet of the same name.
 OWNED_FIRST_HEADERS: dict[str, tuple[str, ...]] = {
-    "Summary": ("Indicator", "指标"),
+    # the dashboard's title line (this version), or the indicator table (earlier ones)
+    "Summary": ("Process summary · as of ", "流程汇总 · 统计时点 ", "Indicator", "指标"),
     "Validation": ("sheet", "工作表"),
     "Overdue": ("case_id", "编号"),
     "Routing": ("case_id", "编号"),
@@ -332,9 +333,10 @@ def _owned_sheets(
         first = rows[0][0] if rows and rows[0] else None
         # an empty sheet (or one a door did not read) loses nothing when replaced: ours
         unread = first is None and not any(any(not is_blank(c) for c in r) for r in rows)
-        legacy = not ownership.recorded and (
-            unread or str(first).strip() in OWNED_FIRST_HEADERS[name]
-        )
+        text = str(first).strip()
+        known = OWNED_FIRST_HEADERS[name]
+        looks_ours = text in known or any(k.endswith(" ") and text.startswith(k) for k in known)
+        legacy = not ownership.recorded and (unread or looks_ours)
         if legacy and name not in owned:
             owned[name] = title
         else:

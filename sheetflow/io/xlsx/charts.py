@@ -101,8 +101,9 @@ def _series(chart: Chart, sheet_title: str) -> str:
 
 
 def _axes(chart: Chart) -> str:
-    y_title = f'<c:title>{_text(chart.y_title, 1000, False)}<c:overlay val="0"/></c:title>'
-    y_title = y_title if chart.y_title else ""
+    y_title = ""
+    if chart.y_title:
+        y_title = f'<c:title>{_text(chart.y_title, 1000, False)}<c:overlay val="0"/></c:title>'
     y_format = escape(chart.y_format or "General")
     cat_pos, val_pos = ("l", "b") if chart.kind == "bar" else ("b", "l")
     return (

@@ -122,7 +122,7 @@ def sheet_xml(
     yield (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-        f"<sheetPr>{tab}</sheetPr>"
+        f'<sheetPr>{tab}<pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:{cell_ref(last_row, last_col)}"/>'
         f"<sheetViews>{view}</sheetViews>"
         '<sheetFormatPr defaultRowHeight="15"/>'
@@ -160,6 +160,8 @@ def sheet_xml(
         tail.append("<hyperlinks>" + "".join(links) + "</hyperlinks>")
     tail.append(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        # printed one page wide, landscape: a manager prints the dashboard on one sheet of paper
+        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
     )
     if drawing_rel:
         tail.append(f'<drawing r:id="{drawing_rel}"/>')
