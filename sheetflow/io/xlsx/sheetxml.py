@@ -212,6 +212,9 @@ class _RowMerger:
         self.hi = max(edit.owned, default=0)
         # owned columns side by side: a row's owned cells are then its last ones, cut in one go
         self.contiguous = bool(edit.owned) and len(edit.owned) == self.hi - self.lo + 1
+        self.first_owned_ref = (
+            b"<" + prefix + b'c r="' + column_letter(self.lo).encode() if edit.owned else b""
+        )
         p = re.escape(prefix)
         # the row's number is taken in the same pass as its tag
         self.row_start = re.compile(rb"<" + p + rb'row\b((?:[^>]*?\br="(\d+)")?[^>]*?)(/?)>')
@@ -307,7 +310,7 @@ class _RowMerger:
                 if not clear or inner is None or number <= self.keep_upto:
                     append(data[start:end])
                 else:
-                    append(self._merge(match.group(1), inner, None))
+                    append(self._merge(match.group(1), inner, None, number_text or b""))
                 continue
             self.next_new = max(self.next_new, at + 1)
             if plain_append and inner:  # the usual first run: our cells go after the user's
@@ -316,7 +319,7 @@ class _RowMerger:
                     attrs = spans.sub(b"", attrs)
                 append(row_open + attrs + b">" + inner + joined(at) + row_close)
             else:
-                append(self._merge(match.group(1), inner, at))
+                append(self._merge(match.group(1), inner, at, number_text or b""))
         append(data[position:])
         chunk = b"".join(out)
         self.size += len(chunk)
@@ -324,12 +327,19 @@ class _RowMerger:
         if self.size >= _FLUSH:
             self.flush()
 
-    def _merge(self, attrs: bytes, inner: bytes | None, at: int | None) -> bytes:
+    def _column_at(self, inner: bytes, at: int) -> int:
+        close = inner.find(b">", at)
+        found = _CELL_REF.search(inner, at, close + 1)
+        return column_number(found.group(1)) if found else 1 << 30
+
+    def _merge(
+        self, attrs: bytes, inner: bytes | None, at: int | None, number: bytes = b""
+    ) -> bytes:
         news = self.table.joined(at) if at is not None else b""
         if news and b"spans" in attrs:
             attrs = _SPANS.sub(b"", attrs)  # a hint our cells would falsify
         if inner:
-            cut = self._owned_tail(inner) if self.contiguous or not self.owned else None
+            cut = self._owned_tail(inner, number) if self.contiguous or not self.owned else None
             if cut is not None:
                 body = inner[:cut] + news
             else:
@@ -341,10 +351,20 @@ class _RowMerger:
             return self.row_open + attrs + b"/>"
         return self.row_open + attrs + b">" + body + self.row_close
 
-    def _owned_tail(self, inner: bytes) -> int | None:
+    def _owned_tail(self, inner: bytes, number: bytes = b"") -> int | None:
         """Where the row's owned cells start when they are its last cells (else None)."""
         if not (inner.endswith(self.cell_end) or inner.endswith(b"/>")):
             return None  # something after the cells (a row extLst): merge cell by cell
+        if number:  # the usual later run: our first cell is where the last run put it
+            at = inner.find(self.first_owned_ref + number + b'"')
+            if at >= 0:
+                last = inner.rfind(self.cell_start)
+                close = inner.find(b">", last)
+                found = _CELL_REF.search(inner, last, close + 1)
+                if found is not None and column_number(found.group(1)) <= self.hi:
+                    before = inner.rfind(self.cell_start, 0, at)
+                    if before < 0 or self._column_at(inner, before) < self.lo:
+                        return at
         cut = len(inner)
         start = self.cell_start
         while True:
