@@ -303,9 +303,15 @@ def _patch(report: Report, name: str, frame: pd.DataFrame, kinds: dict[str, str]
     for col in sheet.outputs:
         kind = kinds[col.name]
         source = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame))
-        values = column_values(source, kind)
-        if col.enum is not None:
-            values = enum_labels(values, col.enum, lang)
+        if col.enum is not None and set(source.dropna().unique()) <= set(col.enum.codes):
+            # computed codes (status, case_status): one label per code, mapped in bulk
+            labels = {code: col.enum.label(code, lang) for code in col.enum.codes}
+            mapped = source.map(labels)
+            values = mapped.astype(object).where(mapped.notna(), None).tolist()
+        else:
+            values = column_values(source, kind)
+            if col.enum is not None:
+                values = enum_labels(values, col.enum, lang)
         header = col.label(lang)
         columns.append(
             Column(
