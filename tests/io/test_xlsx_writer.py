@@ -1138,3 +1138,51 @@ def test_patch_without_header_replaces_a_sheets_rows_and_keeps_its_header(tmp_pa
     assert back["People"]["A1"].font.bold is True
     assert back["People"]["C2"].number_format == "yyyy-mm-dd hh:mm"
     assert read_raw(path)["Notes"] == [["mine"]]
+
+
+@pytest.mark.parametrize("point", ["before-read", "after-read", "while-writing"])
+def test_a_save_by_another_program_is_never_mixed_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str
+) -> None:
+    """Another program saves the book at some point of a refresh: the result is either the
+    refreshed new content, or exit 2 with the new content untouched — never mixed rows."""
+    from sheetflow.cli import main as cli_main
+    from sheetflow.core import layout as core_layout
+
+    root = Path(__file__).resolve().parents[2]
+    book = shutil.copy(root / "workbooks" / "complaints_en.xlsx", tmp_path / "book.xlsx")
+    other = openpyxl.load_workbook(book)
+    other["Log"]["F2"] = "edited meanwhile"
+    other.save(tmp_path / "other.xlsx")
+    new_content = (tmp_path / "other.xlsx").read_bytes()
+
+    def save_now() -> None:
+        Path(book).write_bytes(new_content)
+
+    if point == "before-read":
+        save_now()
+    elif point == "after-read":
+        real = core_layout.build_plan
+
+        def plan_then_save(report):  # noqa: ANN001, ANN202
+            save_now()
+            return real(report)
+
+        monkeypatch.setattr("sheetflow.pipeline.build_plan", plan_then_save)
+    else:
+        real_render = xlsx_writer.render
+
+        def render_then_save(data, plan, path):  # noqa: ANN001, ANN202
+            real_render(data, plan, path)
+            save_now()
+
+        monkeypatch.setattr(xlsx_writer, "render", render_then_save)
+    code = cli_main(["refresh", str(book), "--as-of", "2024-10-09T16:00", "-q"])
+    log = calamine_rows(Path(book), "Log")
+    if point == "before-read":
+        assert code == 0
+        assert log[1][5] == "edited meanwhile" and log[0][-1] == "overdue_h"
+    else:
+        assert code == 2
+        assert Path(book).read_bytes() == new_content  # the other program's save is kept
+    assert not list(tmp_path.glob(".~sheetflow-*"))
