@@ -82,6 +82,12 @@ _OVERDUE_KINDS = {"start": DATETIME, "due": DATETIME, "duration_h": HOURS, "sla_
                   "overdue_h": HOURS}  # fmt: skip
 OVERDUE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     (name, _OVERDUE_KINDS.get(name, TEXT)) for name in summary.OVERDUE_COLUMNS
+) + (  # after SPEC §8's: what a manager needs to act without opening Cases
+    ("title", TEXT),
+    ("priority", TEXT),
+    ("department", TEXT),
+    ("late_days", INT),
+    ("late_hours", HOURS),
 )
 ROUTING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("case_id", TEXT),
@@ -444,7 +450,7 @@ def _overdue(report: Report) -> SheetPlan:
     scales: tuple[ColourScale, ...] = ()
     count = len(report.overdue)
     if count:
-        letter = column_letter(len(columns))  # overdue_h, the last column
+        letter = column_letter([c.key for c in columns].index("overdue_h") + 1)
         scales = (ColourScale(f"{letter}2:{letter}{count + 1}", "FFF2CC", "F8696B"),)
     return _list_sheet("Overdue", lang, columns, scales=scales)
 

@@ -161,7 +161,7 @@ def test_refresh_renders_formats_filters_and_charts(env, capsys) -> None:
     assert kinds == ["basicChart", "basicChart", "pieChart"]  # nodes vs SLA, weeks; satisfaction
     assert summary.props["gridProperties"].get("frozenRowCount", 0) == 0  # a dashboard: no freeze
     overdue = book.by_title("Overdue")
-    assert overdue.basic_filter["range"]["endColumnIndex"] == 11
+    assert overdue.basic_filter["range"]["endColumnIndex"] == 16  # SPEC §8 keys + 5 more
     assert any("gradientRule" in r for r in overdue.conditional)
     assert not any(s.props.get("hidden") for s in book.sheets)
     # a second run leaves one set of our rules, not two
