@@ -87,7 +87,8 @@ DATE_MAX = pd.Timestamp("2201-01-01")  # exclusive: any time on 2200-12-31 is fi
 _SERIAL_MIN = (DATE_MIN - EXCEL_EPOCH) / pd.Timedelta(days=1)
 _SERIAL_MAX = (DATE_MAX - EXCEL_EPOCH) / pd.Timedelta(days=1)
 
-# Why a date cell could not be read (besides "not a date"): keys of findings.REASONS.
+# Why a date cell could not be read (besides "not a date"): `reason.<key>` entries of
+# messages/findings.toml.
 OUT_OF_RANGE = "date_out_of_range"
 AMBIGUOUS = "date_ambiguous"
 RELATIVE = "date_relative"
@@ -119,7 +120,7 @@ class DateColumn:
 
     values: pd.Series
     bad: np.ndarray
-    reason: np.ndarray  # object: a key of findings.REASONS, or None, for each cell
+    reason: np.ndarray  # object: a `reason.<key>` of messages/findings.toml, or None, for each cell
 
 
 def to_datetime(

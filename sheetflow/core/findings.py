@@ -38,112 +38,8 @@ SEVERITY: dict[str, str] = {
     "name_taken": WARNING,
 }
 
-# code -> (English, Chinese). Each says what is wrong and what to do; {detail} is filled per check.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "missing_sheet": (
-        "the workbook has no '{detail}' sheet; add it (see the template)",
-        "工作簿缺少“{detail}”工作表，请按模板添加",
-    ),
-    "missing_column": (
-        "the sheet has no '{detail}' column; add it to the header row",
-        "缺少“{detail}”列，请在表头行添加",
-    ),
-    "required": ("this cell is required; fill it in", "此单元格为必填项，请填写"),
-    "bad_number": ("not a number; enter a number{detail}", "不是数字，请填写数字{detail}"),
-    "bad_date": (
-        "not a date/time; enter an Excel date or text like 2024-05-01 09:30, 2024/05/01 or "
-        "2024年5月1日 14时30分",
-        "不是日期时间，请填写Excel日期或如 2024-05-01 09:30、2024/05/01、"
-        "2024年5月1日 14时30分 的文本",
-    ),
-    "bad_value": ("not an allowed value; use one of: {detail}", "不是允许的值，可选：{detail}"),
-    "duplicate": ("{detail}", "{detail}"),
-    "unknown_case": (
-        "no case with this id in the Cases sheet; fix the id or add the case",
-        "工单表中没有此编号，请更正编号或补录工单",
-    ),
-    "unknown_node": (
-        "no node with this name in the Process sheet; use one of: {detail}",
-        "流程定义中没有此节点，可选：{detail}",
-    ),
-    "unknown_person": (
-        "no person with this name in the People sheet; fix the name or add the person",
-        "人员表中没有此人，请更正姓名或补录人员",
-    ),
-    "end_before_start": (
-        "end is before start ({detail}); correct one of the two times",
-        "结束时间早于开始时间（{detail}），请更正",
-    ),
-    "future_time": (
-        "time is after as-of {detail}; check the date (typo in year or month?)",
-        "时间晚于统计时点 {detail}，请核对日期",
-    ),
-    "out_of_order": (
-        "started before predecessor {detail} ended; check the times or the Process order",
-        "在前置节点{detail}结束前已开始，请核对时间或流程顺序",
-    ),
-    "skipped_required": (
-        "required node '{detail}' has no ended row although a later node has ended; "
-        "log it or mark the node not required",
-        "必经节点“{detail}”没有完成记录，但后续节点已完成；请补录或将该节点设为非必经",
-    ),
-    "overlapping_rules": ("{detail}", "{detail}"),
-    "no_rule": (
-        "no approval rule matches this case ({detail}); add a rule or a catch-all row",
-        "没有审批规则匹配此工单（{detail}），请添加规则或兜底行",
-    ),
-    "name_taken": (
-        "{detail}",
-        "{detail}",
-    ),
-    "deputy_cycle": (
-        "deputies of away people loop: {detail}; give one of them a deputy who is present",
-        "休假代理人形成循环：{detail}；请为其中一人指定在岗代理人",
-    ),
-    "calendar_gap": (
-        "no Calendar row in {detail} although Log times fall in it, so its public holidays count "
-        "as working time; add them with: sheetflow calendar BOOK --years {detail}",
-        "工作日历中没有 {detail} 年的日期，但执行记录的时间落在该年，其法定节假日会被算作工作时间；"
-        "请运行 sheetflow calendar BOOK --years {detail} 补充",
-    ),
-}
-
-
-# Reasons: a finding's code stays one of SPEC §7's, its message says more. reason -> (en, zh).
-REASONS: dict[str, tuple[str, str]] = {
-    "cell_error": (
-        "the cell shows the error {detail}; correct the formula or type the value",
-        "单元格显示错误值 {detail}，请修正公式或直接填写",
-    ),
-    "formula_uncalculated": (
-        "formula not calculated ({detail}): the file was saved by a program that does not "
-        "calculate; open and save it in Excel",
-        "公式未计算（{detail}）：文件由不计算公式的程序保存；请在 Excel 中打开并保存",
-    ),
-    "date_out_of_range": (
-        "the date {detail} is outside 1900–2200 (a typo in the year?); correct it",
-        "日期 {detail} 不在 1900–2200 年之间（年份输错？），请更正",
-    ),
-    "date_ambiguous": (
-        "'{detail}' could be day/month or month/day; write the year first: 2024-09-05 09:30 "
-        "or 2024年9月5日",
-        "“{detail}”无法确定日与月的顺序；请先写年份：2024-09-05 09:30 或 2024年9月5日",
-    ),
-    "date_relative": (
-        "'{detail}' has no date (a time alone or a word like 'today' changes with the clock); "
-        "write the whole date: 2024-05-01 09:30 or 2024年5月1日 9时30分",
-        "“{detail}”没有日期（单独的时间或“今天”之类的词会随时间变化）；请写完整日期："
-        "2024-05-01 09:30 或 2024年5月1日 9时30分",
-    ),
-    "after_itself": (
-        "a node cannot come after itself ({detail}); name an earlier node or leave it empty",
-        "节点不能以自身为前置节点（{detail}），请填写更早的节点或留空",
-    ),
-    "away_to_before_from": (
-        "away_to is before away_from ({detail}); correct one of the two dates",
-        "休假结束早于休假开始（{detail}），请更正其中一个日期",
-    ),
-}
+# Each code's message is `finding.<code>` in messages/findings.toml ({detail} filled per check);
+# a check that knows more names a `reason.<key>` there instead (the code stays).
 
 
 @dataclass(frozen=True)
@@ -205,14 +101,14 @@ class Findings:
         self.items: list[Finding] = []
 
     def _message(self, code: str, detail: str, reason: str | None = None) -> str:
-        en, zh = REASONS[reason] if reason is not None else MESSAGES[code]
-        template = zh if self.book.language == schema.ZH else en
-        return template.format(detail=detail)
+        """The message of `code` (`finding.<code>` in the catalog), or of `reason.<reason>`."""
+        key = f"reason.{reason}" if reason is not None else f"finding.{code}"
+        return i18n.text(key, self.book.language, detail=detail)
 
     def _hint(self, hint: str) -> str:
         if not hint:
             return ""
-        return ("；" if self.book.language == schema.ZH else "; ") + hint
+        return i18n.text("core.separator", self.book.language) + hint
 
     def add(
         self,
@@ -229,7 +125,8 @@ class Findings:
         """Add one finding; `sheet` and `column` are canonical names (mapped to the file's).
 
         hint: words appended to the message (a "did you mean", the other rows of the same slip).
-        reason: a key of REASONS whose message replaces the code's (the code stays).
+        reason: a `reason.<key>` of messages/findings.toml whose message replaces the code's
+        (the code stays).
         """
         table = self.book.table(sheet)
         title = self.book.title(sheet) if sheet in schema.SHEETS_BY_NAME else sheet

@@ -164,7 +164,7 @@ def build_plan(report: Report) -> OutputPlan:
 
 def owned_title(name: str, lang: str) -> str:
     """Title of an owned sheet (Validation, Overdue...) in the book's language."""
-    return schema.OUTPUT_SHEETS[name] if lang == schema.ZH else name
+    return i18n.text(f"core.owned_sheet.{name}", lang)
 
 
 def label(name: str, lang: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sheetflow.core import calendar, schema
+from sheetflow.core import calendar, i18n, schema
 from sheetflow.core.findings import Findings
 from sheetflow.core.workbook import (
     CellError,
@@ -120,22 +120,21 @@ def read_settings(book: Workbook, findings: Findings) -> Settings:
             raise ValueError("unknown policy")
         return code
 
-    zh = lang == schema.ZH
     return Settings(
         work_hours=value(
             "work_hours",
             lambda raw: calendar.parse_work_hours(_text(raw)),
-            "如 09:00-12:00,13:00-18:00" if zh else "e.g. 09:00-12:00,13:00-18:00",
+            i18n.text("core.allowed.work_hours", lang),
         ),
         weekend=value(
             "weekend",
             weekend,
-            "如 周六,周日" if zh else "e.g. Sat,Sun",
+            i18n.text("core.allowed.weekend", lang),
         ),
         timezone=value("timezone", zone, "Asia/Shanghai, Europe/Berlin…"),
         warn_ratio=value("warn_ratio", ratio, "0 – 1"),
         case_sla_hours=value("case_sla_hours", positive, "> 0"),
-        case_clock=value("case_clock", clock, "工作时间, 自然时间" if zh else "business, calendar"),
+        case_clock=value("case_clock", clock, i18n.text("core.allowed.case_clock", lang)),
         on_time_target=value("on_time_target", ratio, "0 – 1"),
         hit_policy=value("hit_policy", policy, "FIRST, UNIQUE, COLLECT, RULE ORDER"),
         language=lang,

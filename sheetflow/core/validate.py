@@ -158,11 +158,7 @@ def type_sheet(
                 frac = ~bad & values.notna().to_numpy() & (values % 1 != 0).to_numpy()
                 bad = bad | frac
                 values = values.where(~frac)
-            detail = (
-                (" (整数)" if lang == schema.ZH else " (a whole number)")
-                if (col.kind == schema.INT)
-                else ""
-            )
+            detail = i18n.text("core.whole_number", lang) if col.kind == schema.INT else ""
             if bad.any():
                 findings.add_rows(sheet.name, col.name, raw[bad], "bad_number", detail)
             out[col.name] = values
@@ -252,7 +248,10 @@ def _bounded(
 def _duplicates(
     findings: Findings, sheet: str, column: str, frame: pd.DataFrame, keys: list[str], label: str
 ) -> None:
-    """Report every repeat of `keys` after its first row, naming the first row."""
+    """Report every repeat of `keys` after its first row, naming the first row.
+
+    label: a key under `core.duplicate_label.` naming the key columns to the reader.
+    """
     valid = frame[keys].notna().all(axis=1)
     sub = frame.loc[valid, keys]
     repeated = sub.duplicated(keep="first")
@@ -261,13 +260,10 @@ def _duplicates(
     first_row = sub.reset_index().groupby(keys, sort=False)["row"].transform("first")
     first_row.index = sub.index
     lang = findings.book.language
+    name = i18n.text(f"core.duplicate_label.{label}", lang)
     for row in sub.index[repeated.to_numpy()]:
         text = " / ".join(str(sub.at[row, key]) for key in keys)
-        detail = (
-            f"{label}“{text}”与第 {first_row.at[row]} 行重复，请删除或更正"
-            if lang == schema.ZH
-            else f"{label} '{text}' repeats row {first_row.at[row]}; remove or correct one"
-        )
+        detail = i18n.text("core.duplicate", lang, label=name, value=text, row=first_row.at[row])
         findings.add(sheet, int(row), column, frame.at[row, column], "duplicate", detail)
 
 
@@ -308,7 +304,6 @@ def ancestors(edges: pd.DataFrame) -> pd.DataFrame:
 
 def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) -> pd.DataFrame:
     raw = book.frame("Process")
-    lang = book.language
     process["sla_hours"] = _bounded(findings, book, "Process", process, "sla_hours", positive=True)
     ratio = process["warn_ratio"]
     bad = ((ratio < 0) | (ratio > 1)).to_numpy()
@@ -319,9 +314,7 @@ def _check_process(findings: Findings, book: Workbook, process: pd.DataFrame) ->
         process["required"] = flags
     else:
         process["required"] = True
-    _duplicates(
-        findings, "Process", "node", process, ["node"], "节点" if lang == schema.ZH else "node"
-    )
+    _duplicates(findings, "Process", "node", process, ["node"], "node")
     known = set(process["node"].dropna())
     options = ", ".join(process["node"].dropna().drop_duplicates())
     for row, after in process["after"].dropna().items():
@@ -366,7 +359,7 @@ def add_grouped(
         if len(rows) > 1:
             more = rows[1:]
             hints.append(i18n.text("hint.same_rows", lang, n=len(more), rows=_rows_text(more)))
-        separator = "；" if lang == schema.ZH else "; "
+        separator = i18n.text("core.separator", lang)
         findings.add(
             sheet,
             rows[0],
@@ -447,7 +440,7 @@ def _check_log(
     backwards = (log["end"] < log["start"]).to_numpy()
     if backwards.any():
         detail = log.loc[backwards, "start"].dt.strftime("%Y-%m-%d %H:%M")
-        detail = ("开始 " if lang == schema.ZH else "start ") + detail
+        detail = detail.map(lambda time: i18n.text("core.start_at", lang, time=time))
         findings.add_rows(
             "Log", "end", book.frame("Log").loc[backwards, "end"], "end_before_start", detail
         )
@@ -465,7 +458,7 @@ def _check_log(
         "node",
         open_rows,
         ["case_id", "node"],
-        "未结束的编号/节点" if lang == schema.ZH else "open case/node",
+        "open_case_node",
     )
     _check_order(findings, log, edges)
 
@@ -613,9 +606,7 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     process = _check_process(findings, book, typed["Process"])
     cases = typed["Cases"]
     cases["priority"] = cases["priority"].fillna("normal")
-    _duplicates(
-        findings, "Cases", "case_id", cases, ["case_id"], "编号" if lang == schema.ZH else "case_id"
-    )
+    _duplicates(findings, "Cases", "case_id", cases, ["case_id"], "case_id")
     edges = process_edges(process)
     people_frame = typed["People"]
     has_people = book.table("People") is not None
@@ -629,7 +620,7 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
             "name",
             people_frame,
             ["name"],
-            "姓名" if lang == schema.ZH else "name",
+            "name",
         )
         people.check_people(people_frame, findings)
         people.delegation_table(people_frame, as_of, findings)

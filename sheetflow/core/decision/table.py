@@ -51,7 +51,7 @@ class Problem:
     code: str
     detail: str = ""
     hint: str = ""  # "did you mean …", from the catalog
-    reason: str | None = None  # a key of findings.REASONS replacing the code's message
+    reason: str | None = None  # a `reason.<key>` of messages/findings.toml replacing the message
 
     def add_to(self, findings: Findings) -> None:
         findings.add(
