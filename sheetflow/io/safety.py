@@ -1,10 +1,5 @@
-"""Guards for rewriting a user's workbook: lock files, parts openpyxl would drop, atomic replace.
-
-What openpyxl 3.1 keeps when it loads and saves a file (proved in tests/io/test_safety.py):
-cell values, styles, formulas (without their cached results), charts, legacy comments, tables,
-data validation, conditional formatting, defined names, external links, and with keep_vba the
-VBA project and ribbon (customUI). Everything `unsupported_parts` names is lost or damaged.
-"""
+"""Guards for rewriting a user's workbook: Excel's lock files, one sheetflow writer at a time,
+read-only files, dated backups, and the atomic replace through a checked temporary file."""
 
 from __future__ import annotations
 
@@ -18,81 +13,10 @@ import shutil
 import socket
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from defusedxml import ElementTree
-
 from sheetflow.errors import LockedError, SheetflowError, WorkbookError
-
-_XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
-_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_CHART_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-_ANCHORS = {f"{_XDR}twoCellAnchor", f"{_XDR}oneCellAnchor", f"{_XDR}absoluteAnchor"}
-
-SHAPES = "shapes and text boxes"
-PICTURES = "pictures (Pillow is not installed)"
-DRAWING_OBJECTS = "SmartArt and other drawing objects"
-NEW_OBJECTS = "new chart types, slicers or ink in drawings"
-PIVOT_TABLES = "pivot tables"
-SLICERS = "slicers"
-TIMELINES = "timelines"
-FORM_CONTROLS = "form controls"
-ACTIVEX = "ActiveX controls"
-THREADED_COMMENTS = "threaded comments (they would become plain notes)"
-EMBEDDED = "embedded objects"
-CONNECTIONS = "data connections and Power Query tables"
-DATA_MODEL = "the data model (Power Pivot)"
-CELL_PICTURES = "pictures in cells and linked data types"
-NEW_CHARTS = "new chart types (waterfall, treemap, funnel...)"
-HEADER_PICTURES = "pictures in headers and footers"
-MACRO_SHEETS = "Excel 4.0 macro sheets and dialog sheets"
-
-# Part-name prefixes (in the zip) whose content openpyxl does not rewrite.
-_PART_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("xl/pivotTables/", PIVOT_TABLES),
-    ("xl/pivotCache/", PIVOT_TABLES),
-    ("xl/slicers/", SLICERS),
-    ("xl/slicerCaches/", SLICERS),
-    ("xl/timelines/", TIMELINES),
-    ("xl/timelineCaches/", TIMELINES),
-    ("xl/ctrlProps/", FORM_CONTROLS),
-    ("xl/activeX/", ACTIVEX),
-    ("xl/threadedComments/", THREADED_COMMENTS),
-    ("xl/embeddings/", EMBEDDED),
-    ("xl/connections.xml", CONNECTIONS),
-    ("xl/queryTables/", CONNECTIONS),
-    ("xl/model/", DATA_MODEL),
-    ("xl/richData/", CELL_PICTURES),
-    ("xl/charts/chartEx", NEW_CHARTS),
-    ("xl/macrosheets/", MACRO_SHEETS),
-    ("xl/dialogsheets/", MACRO_SHEETS),
-)
-
-# Worksheet <extLst> entries openpyxl reads and then discards (openpyxl.xml.constants.EXT_TYPES);
-# "Ignored Error" is left out: losing it only brings back Excel's green triangles.
-_SHEET_EXTENSIONS: dict[str, str] = {
-    "{78C0D931-6437-407D-A8EE-F0AAD7539E65}": "data bars and icon sets (Excel 2010 formatting)",
-    "{CCE6A557-97BC-4B89-ADB6-D9C93CAAB3DF}": "drop-down lists from other sheets (Excel 2010)",
-    "{05C60535-1F16-4FD2-B633-F4F36F0B64E0}": "sparklines",
-    "{A8765BA9-456A-4DAB-B4F3-ACF838C121DE}": SLICERS,
-    "{3A4CF648-6AED-40F4-86FF-DC5316D8AED3}": SLICERS,
-    "{7E03D99C-DC04-49D9-9315-930204A7B6E9}": TIMELINES,
-    "{FC87AEE6-9EDD-4A0A-B7FB-166176984837}": "protected ranges",
-    "{F7C9EE02-42E1-4005-9D12-6889AFFD525C}": "Office add-in bindings",
-}
-
-_SHEET_PART = re.compile(r"^xl/(work|dialog|macro)sheets/[^/]+\.xml$")
-_DRAWING_PART = re.compile(r"^xl/drawings/[^/]+\.xml$")
-_EXT_LIST = re.compile(rb"<(?:\w+:)?extLst[\s>]")
-_EXT_URI = re.compile(rb'uri="(\{[0-9A-Fa-f-]+\})"')
-_SHEET_ELEMENTS: tuple[tuple[re.Pattern[bytes], str], ...] = (
-    (re.compile(rb"<(?:\w+:)?legacyDrawingHF[\s/>]"), HEADER_PICTURES),
-    (re.compile(rb"<(?:\w+:)?oleObjects[\s>]"), EMBEDDED),
-    (re.compile(rb"<(?:\w+:)?controls[\s>]"), FORM_CONTROLS),
-)
 
 TEMP_PREFIX = ".~sheetflow-"
 
@@ -116,73 +40,6 @@ def check_not_locked(path: Path) -> None:
             raise LockedError(
                 f"{path} is open in Excel ({owner.name} exists); close it and try again"
             )
-
-
-def _pillow_available() -> bool:
-    # openpyxl's own switch: without Pillow it drops every picture it reads.
-    from openpyxl.drawing.image import PILImage
-
-    return bool(PILImage)
-
-
-def _drawing_losses(xml: bytes, pillow: bool) -> set[str]:
-    try:
-        root = ElementTree.fromstring(xml)
-    except ElementTree.ParseError:
-        return {DRAWING_OBJECTS}
-    lost: set[str] = set()
-    for anchor in root:
-        if anchor.tag not in _ANCHORS:
-            continue
-        for item in anchor:
-            tag = item.tag
-            if tag in (f"{_XDR}sp", f"{_XDR}grpSp", f"{_XDR}cxnSp"):
-                lost.add(SHAPES)
-            elif tag == f"{_XDR}pic" and not pillow:
-                lost.add(PICTURES)
-            elif tag == f"{_XDR}graphicFrame":
-                data = item.find(f"{_A}graphic/{_A}graphicData")
-                if data is None or data.get("uri") != _CHART_URI:
-                    lost.add(DRAWING_OBJECTS)
-            elif tag in (f"{_MC}AlternateContent", f"{_XDR}contentPart"):
-                lost.add(NEW_OBJECTS)
-    return lost
-
-
-def _sheet_losses(xml: bytes) -> set[str]:
-    lost = {label for pattern, label in _SHEET_ELEMENTS if pattern.search(xml)}
-    found = _EXT_LIST.search(xml)
-    if found is not None:
-        for uri in _EXT_URI.findall(xml, found.start()):
-            label = _SHEET_EXTENSIONS.get(uri.decode().upper())
-            if label is not None:
-                lost.add(label)
-    return lost
-
-
-def unsupported_parts(path: Path) -> list[str]:
-    """Human-readable names of what openpyxl would drop or damage when it rewrites `path`.
-
-    path: an .xlsx / .xlsm file. Raises `WorkbookError` if it is not a zip package.
-    """
-    path = Path(path)
-    lost: set[str] = set()
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            for name in names:
-                for prefix, label in _PART_PREFIXES:
-                    if name.startswith(prefix):
-                        lost.add(label)
-            pillow = _pillow_available()
-            for name in names:
-                if _DRAWING_PART.match(name):
-                    lost |= _drawing_losses(archive.read(name), pillow)
-                elif _SHEET_PART.match(name):
-                    lost |= _sheet_losses(archive.read(name))
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
-        raise WorkbookError(f"{path}: not a readable .xlsx/.xlsm workbook ({exc})") from exc
-    return sorted(lost)
 
 
 def backup_path(path: Path) -> Path:
