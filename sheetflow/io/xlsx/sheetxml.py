@@ -212,6 +212,7 @@ class _RowMerger:
         self.hi = max(edit.owned, default=0)
         # owned columns side by side: a row's owned cells are then its last ones, cut in one go
         self.contiguous = bool(edit.owned) and len(edit.owned) == self.hi - self.lo + 1
+        self.cell_ref_start = b"<" + prefix + b'c r="'
         self.first_owned_ref = (
             b"<" + prefix + b'c r="' + column_letter(self.lo).encode() if edit.owned else b""
         )
@@ -313,7 +314,8 @@ class _RowMerger:
                     append(self._merge(match.group(1), inner, None, number_text or b""))
                 continue
             self.next_new = max(self.next_new, at + 1)
-            if plain_append and inner:  # the usual first run: our cells go after the user's
+            if inner and (plain_append or self._last_column(inner) < self.lo):
+                # the usual first run: our cells go after the user's
                 attrs = match.group(1)
                 if b"spans" in attrs:
                     attrs = spans.sub(b"", attrs)
@@ -326,6 +328,16 @@ class _RowMerger:
         self.out.append(chunk)
         if self.size >= _FLUSH:
             self.flush()
+
+    def _last_column(self, inner: bytes) -> int:
+        """The column of the row's last cell, read straight after its `r="` (else: unknown)."""
+        at = inner.rfind(self.cell_ref_start)
+        if at < 0 or not inner.endswith((self.cell_end, b"/>")):
+            return 1 << 30
+        start = end = at + len(self.cell_ref_start)
+        while 65 <= inner[end] <= 90:  # A-Z
+            end += 1
+        return column_number(inner[start:end]) if end > start else 1 << 30
 
     def _column_at(self, inner: bytes, at: int) -> int:
         close = inner.find(b">", at)
