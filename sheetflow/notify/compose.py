@@ -597,23 +597,42 @@ def compose_team_summaries(
         body.para(i18n.text("notify.team_intro", lang, as_of=_when(as_of), book=book))
         item_tables(body, own, lang, with_assignee=True)
         body.para(i18n.text("notify.footer", lang))
-        text, page = body.render(subject, lang)
         batch.messages.append(
-            Message(
-                kind="team",
-                recipient=boss.name,
-                to=(boss.email,),
-                cc=(),
-                subject=subject,
-                text=text,
-                html=page,
-                lang=lang,
-                channel="team",
-                period=period,
-                notices=((f"team:{boss.name}", 0),),
-            )
+            summary_message("team", boss.name, boss.email, subject, body, lang, period)
         )
     return batch
+
+
+def summary_message(
+    kind: str,
+    name: str,
+    address: str,
+    subject: str,
+    body: Body,
+    lang: str,
+    period: str,
+    attachment: Attachment | None = None,
+    key: str | None = None,
+) -> Message:
+    """A summary mail to one person (team, weekly, monthly): sent once per `period`.
+
+    key: what the state store records it under (default: the person's name).
+    """
+    text, page = body.render(subject, lang)
+    return Message(
+        kind=kind,
+        recipient=name,
+        to=(address,),
+        cc=(),
+        subject=subject,
+        text=text,
+        html=page,
+        lang=lang,
+        channel=kind,
+        period=period,
+        notices=((f"{kind}:{key or name}", 0),),
+        attachments=(attachment,) if attachment is not None else (),
+    )
 
 
 # ----------------------------------------------------------------------------------------------

@@ -146,21 +146,9 @@ def compose_weekly(
             compose.item_tables(body, own, lang, with_assignee=True, level=4)
         if attachment is not None:
             body.para(i18n.text("notify.heading.attachment", lang))
-        text, page = body.render(subject, lang)
         messages.append(
-            Message(
-                kind="weekly",
-                recipient=boss.name,
-                to=(boss.email,),
-                cc=(),
-                subject=subject,
-                text=text,
-                html=page,
-                lang=lang,
-                channel="weekly",
-                period=week,
-                notices=((f"weekly:{boss.name}", 0),),
-                attachments=(attachment,) if attachment is not None else (),
+            compose.summary_message(
+                "weekly", boss.name, boss.email, subject, body, lang, week, attachment
             )
         )
     return messages
@@ -264,21 +252,9 @@ def compose_monthly(
         _views(body, report.kpis, lang, None)
         if attachment is not None:
             body.para(i18n.text("notify.heading.attachment", lang))
-        text, page = body.render(subject, lang)
         messages.append(
-            Message(
-                kind="monthly",
-                recipient=name,
-                to=(address,),
-                cc=(),
-                subject=subject,
-                text=text,
-                html=page,
-                lang=lang,
-                channel="monthly",
-                period=label,
-                notices=((f"monthly:{address}", 0),),
-                attachments=(attachment,) if attachment is not None else (),
+            compose.summary_message(
+                "monthly", name, address, subject, body, lang, label, attachment, key=address
             )
         )
     return messages
