@@ -31,23 +31,6 @@ OWNED = {"en": ["Summary", "Overdue", "Routing", "NodeStats", "Validation"],
          "zh": ["汇总", "超时清单", "审批分派", "节点统计", "校验结果"]}
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def env(emulator, monkeypatch, tmp_path):
-    emulator.clear_faults()
-    monkeypatch.setenv("SHEETFLOW_SHEETS_API_URL", emulator.url)
-    monkeypatch.setenv("SHEETFLOW_GOOGLE_TOKEN", "test-token")
-    monkeypatch.setenv("SHEETFLOW_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("SHEETFLOW_SHEETS_RETRY_SECONDS", "1")
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    return emulator
-
-
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     capsys.readouterr()
     code = main(list(argv))

@@ -11,11 +11,9 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-import pytest
 from python_calamine import CalamineWorkbook
 
 from sheetflow.config import load_config
-from sheetflow.emulator import Emulator
 from sheetflow.emulator.__main__ import load_workbook
 from sheetflow.io.doors import open_book
 from sheetflow.io.xlsx import read_rows
@@ -24,22 +22,6 @@ from tests.cli.test_gsheets_cli import _serials, gsheet_sheet, run, titles
 ROOT = Path(__file__).resolve().parents[2]
 WORKBOOKS = ROOT / "workbooks"
 AS_OF = "2024-10-09T16:00"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def env(emulator, monkeypatch, tmp_path):
-    emulator.clear_faults()
-    monkeypatch.setenv("SHEETFLOW_SHEETS_API_URL", emulator.url)
-    monkeypatch.setenv("SHEETFLOW_GOOGLE_TOKEN", "test-token")
-    monkeypatch.setenv("SHEETFLOW_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("SHEETFLOW_SHEETS_RETRY_SECONDS", "1")
-    return emulator
 
 
 def book_copy(tmp_path: Path, name: str = "complaints_en.xlsx", as_name: str = "") -> Path:
