@@ -68,6 +68,12 @@ def text(key: str, lang: str, /, **params: object) -> str:
     return template.format(**params) if params else template
 
 
+def pick(lang: str, /, *, en: str, zh: str) -> str:
+    """Of two inline spellings (the contract's own bilingual names in `schema`), the one for
+    `lang`: the same choice `text` makes for a catalog key (zh when asked and present, else en)."""
+    return zh if lang == ZH and zh else en
+
+
 def placeholders(key: str) -> dict[str, set[str]]:
     """The `{name}` fields each language of `key` uses (for the catalog test)."""
     return {

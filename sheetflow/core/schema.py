@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sheetflow.core import i18n
+
 EN = "en"
 ZH = "zh"
 LANGUAGES = (EN, ZH)
@@ -25,6 +27,9 @@ class Enum:
 
     labels: tuple[tuple[str, str], ...]
     aliases: tuple[tuple[str, str], ...] = ()  # extra spelling -> canonical code
+    # Catalog prefix of the display labels people read ("status" -> `status.done_late`, "Done
+    # late"); without one, English shows the code (inputs keep their SPEC codes as spelling).
+    display: str = ""
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -34,7 +39,10 @@ class Enum:
         return dict(self.labels).get(code, code)
 
     def label(self, code: str, lang: str) -> str:
-        return self.zh(code) if lang == ZH else code
+        key = f"{self.display}.{code}"
+        if self.display and i18n.has(key):
+            return i18n.text(key, lang)
+        return i18n.pick(lang, en=code, zh=self.zh(code))
 
     def lookup(self) -> dict[str, str]:
         """Every accepted spelling, normalised, -> canonical code."""
@@ -42,6 +50,8 @@ class Enum:
         for code, zh in self.labels:
             table[normalise_token(code)] = code
             table[normalise_token(zh)] = code
+        for code in self.codes if self.display else ():
+            table[normalise_token(self.label(code, EN))] = code
         for spelling, code in self.aliases:
             table[normalise_token(spelling)] = code
         return table
@@ -108,9 +118,10 @@ LOG_STATUS = Enum(
         ("overdue", "超时"),
         ("at_risk", "预警"),
         ("on_track", "正常"),
-    )
+    ),
+    display="status",
 )
-CASE_STATUS = Enum((("open", "处理中"), ("closed", "已结案")))
+CASE_STATUS = Enum((("open", "处理中"), ("closed", "已结案")), display="case_status")
 
 
 @dataclass(frozen=True)
@@ -120,9 +131,11 @@ class Column:
     kind: str = TEXT
     required: bool = False
     enum: Enum | None = None
+    # English display label of a computed column ("Duration (h)"); inputs keep the SPEC name.
+    en: str = ""
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == ZH else self.name
+        return i18n.pick(lang, en=self.en or self.name, zh=self.zh)
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,7 @@ class Sheet:
     outputs: tuple[Column, ...] = field(default=())
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == ZH else self.name
+        return i18n.pick(lang, en=self.name, zh=self.zh)
 
     def column(self, name: str) -> Column:
         for col in self.columns + self.outputs:
@@ -175,13 +188,13 @@ CASES = Sheet(
     ),
     required=True,
     outputs=(
-        Column("case_status", "工单状态", ENUM, enum=CASE_STATUS),
-        Column("current_node", "当前节点"),
-        Column("case_elapsed_h", "总耗时(小时)", NUMBER),
-        Column("approver_role", "审批岗位"),
-        Column("approver", "审批人"),
-        Column("delegated_from", "委托自"),
-        Column("route_rule", "命中规则"),
+        Column("case_status", "工单状态", ENUM, enum=CASE_STATUS, en="Case status"),
+        Column("current_node", "当前节点", en="Current node"),
+        Column("case_elapsed_h", "总耗时(小时)", NUMBER, en="Case elapsed (h)"),
+        Column("approver_role", "审批岗位", en="Approver role"),
+        Column("approver", "审批人", en="Approver"),
+        Column("delegated_from", "委托自", en="Delegated from"),
+        Column("route_rule", "命中规则", en="Route rule"),
     ),
 )
 
@@ -198,11 +211,11 @@ LOG = Sheet(
     ),
     required=True,
     outputs=(
-        Column("duration_h", "耗时(小时)", NUMBER),
-        Column("sla_h", "时限(小时)", NUMBER),
-        Column("due", "截止时间", DATETIME),
-        Column("status", "状态", ENUM, enum=LOG_STATUS),
-        Column("overdue_h", "超时(小时)", NUMBER),
+        Column("duration_h", "耗时(小时)", NUMBER, en="Duration (h)"),
+        Column("sla_h", "时限(小时)", NUMBER, en="SLA (h)"),
+        Column("due", "截止时间", DATETIME, en="Due"),
+        Column("status", "状态", ENUM, enum=LOG_STATUS, en="Status"),
+        Column("overdue_h", "超时(小时)", NUMBER, en="Overdue (h)"),
     ),
 )
 
@@ -352,6 +365,8 @@ def column_lookup(sheet: Sheet) -> dict[str, Column]:
     for col in sheet.columns + sheet.outputs:
         table[normalise_name(col.name)] = col
         table[normalise_name(col.zh)] = col
+        if col.en:
+            table[normalise_name(col.en)] = col
     return table
 
 

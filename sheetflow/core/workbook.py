@@ -310,10 +310,11 @@ def detect_language(
 OWNED_FIRST_HEADERS: dict[str, tuple[str, ...]] = {
     # the dashboard's title line (this version), or the indicator table (earlier ones)
     "Summary": ("Process summary · as of ", "流程汇总 · 统计时点 ", "Indicator", "指标"),
-    "Validation": ("sheet", "工作表"),
-    "Overdue": ("case_id", "编号"),
-    "Routing": ("case_id", "编号"),
-    "NodeStats": ("node", "节点"),
+    # the display label (this version: "Sheet", "Case"), or the SPEC code (earlier ones)
+    "Validation": ("Sheet", "sheet", "工作表"),
+    "Overdue": ("Case", "case_id", "编号"),
+    "Routing": ("Case", "case_id", "编号"),
+    "NodeStats": ("Node", "node", "节点"),
 }
 
 

@@ -30,3 +30,16 @@ def test_text_renders_in_the_language_asked_and_fills_placeholders():
 def test_unknown_key_is_a_key_error():
     with pytest.raises(KeyError):
         i18n.text("no.such.key", "en")
+
+
+def test_the_first_headers_that_tell_an_owned_sheet_are_the_ones_sheetflow_writes() -> None:
+    from sheetflow.core.workbook import OWNED_FIRST_HEADERS
+
+    for name, key in (
+        ("Validation", "label.sheet"),
+        ("Overdue", "label.case_id"),
+        ("Routing", "label.case_id"),
+        ("NodeStats", "label.node"),
+    ):
+        for lang in i18n.LANGUAGES:
+            assert i18n.text(key, lang) in OWNED_FIRST_HEADERS[name]

@@ -56,11 +56,13 @@ from sheetflow.io.xlsx.styles import StyleBook
 _STYLES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 _STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 _SELECTED = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?sheetView\b[^>]*?)\s+tabSelected="(?:1|true)"')
+# the status texts a run's colour rules test, in every language, and the bare codes that
+# English workbooks showed before their display labels ("done_late"), to replace those too
 _STATUS_TEXTS = {
     schema.LOG_STATUS.label(code, lang)
     for code in schema.LOG_STATUS.codes
     for lang in schema.LANGUAGES
-}
+} | set(schema.LOG_STATUS.codes)
 
 
 def write_plan(snapshot: Snapshot, plan: OutputPlan, out: Path | str | None = None) -> Path:
