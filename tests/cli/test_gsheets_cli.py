@@ -127,15 +127,15 @@ def test_refresh_renders_formats_filters_and_charts(env, capsys) -> None:
     book = env.book(key)
     log = book.by_title("Log")
     header = log.rows[0]
-    status = header.index("status")
+    status = header.index("Status")
     rules = [r for r in log.conditional if "booleanRule" in r]
     assert {r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules} == {
-        "overdue", "at_risk", "done_late"}
+        "Overdue", "At risk", "Done late"}
     for r in rules:  # the whole status column, also rows the user adds later
         (grid,) = r["ranges"]
         assert (grid["startColumnIndex"], grid["endColumnIndex"]) == (status, status + 1)
         assert grid["startRowIndex"] == 1 and "endRowIndex" not in grid
-    due = header.index("due")
+    due = header.index("Due")
     assert log.number_format(1, due)["pattern"] == "yyyy-mm-dd hh:mm"
     assert log.cell_format(0, due)["textFormat"]["bold"] is True
     summary = book.by_title("Summary")

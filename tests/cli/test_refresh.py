@@ -34,27 +34,27 @@ def test_refresh_writes_computed_columns_and_sheets(tmp_path, sheets):
         "start",
         "end",
         "note",
-        "duration_h",
-        "sla_h",
-        "due",
-        "status",
-        "overdue_h",
+        "Duration (h)",
+        "SLA (h)",
+        "Due",
+        "Status",
+        "Overdue (h)",
     ]
     # Row 7: C2 Resolve, urgent, 13 business hours of 8 (worked by hand in tests/core).
     assert log[6][:3] == ["C2", "Resolve", "Bob"]
-    assert log[6][6:] == [13.0, 8.0, dt.datetime(2024, 10, 9, 10, 0), "overdue", 5.0]
-    assert log[8][9] == "at_risk"
+    assert log[6][6:] == [13.0, 8.0, dt.datetime(2024, 10, 9, 10, 0), "Overdue", 5.0]
+    assert log[8][9] == "At risk"
     cases = calamine_rows(out, "Cases")
     assert cases[0][-7:] == [
-        "case_status",
-        "current_node",
-        "case_elapsed_h",
-        "approver_role",
-        "approver",
-        "delegated_from",
-        "route_rule",
+        "Case status",
+        "Current node",
+        "Case elapsed (h)",
+        "Approver role",
+        "Approver",
+        "Delegated from",
+        "Route rule",
     ]
-    assert cases[2][-7:] == ["open", "Resolve", 31.0, "Manager", "Eve", "Dora", "R2"]
+    assert cases[2][-7:] == ["Open", "Resolve", 31.0, "Manager", "Eve", "Dora", "R2"]
     titles = CalamineWorkbook.from_path(str(out)).sheet_names
     assert titles[-5:] == ["Summary", "Overdue", "Routing", "NodeStats", "Validation"]
     # The source is untouched when --out is given.

@@ -96,7 +96,7 @@ def test_google_sheet_to_file_counts_rows_and_keeps_other_sheets(env, capsys, tm
     assert workbook.get_sheet_by_name("How to use").to_python() == guide
     assert workbook.get_sheet_by_name("Summary").to_python() == summary  # owned sheets stay too
     log = workbook.get_sheet_by_name("Log").to_python()
-    assert log[0][6] == "duration_h"  # the computed headers stay, their stale values go
+    assert log[0][6] == "Duration (h)"  # the computed headers stay, their stale values go
     assert all(row[6] == "" for row in log[1:])
     # a refresh of DST then gives what a refresh of the Google sheet gives
     google = run(capsys, "refresh", f"gsheet:{key}", "--as-of", AS_OF, "--format", "json")

@@ -51,6 +51,19 @@ COMPUTED_COLUMNS = {
         "route_rule": "命中规则",
     },
 }
+# The English display labels written since the codes gave way to them (README "Display labels").
+COMPUTED_DISPLAY = {
+    "Log": ("Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"),
+    "Cases": (
+        "Case status",
+        "Current node",
+        "Case elapsed (h)",
+        "Approver role",
+        "Approver",
+        "Delegated from",
+        "Route rule",
+    ),
+}
 DIRECTORY_PARTS = ("[Content_Types].xml", "docProps/app.xml", "docProps/core.xml")
 TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?")
 
@@ -81,6 +94,7 @@ def computed_header(header: object) -> bool:
         return False
     labels = {fold(k) for cols in COMPUTED_COLUMNS.values() for k in cols}
     labels |= {fold(v) for cols in COMPUTED_COLUMNS.values() for v in cols.values()}
+    labels |= {fold(v) for cols in COMPUTED_DISPLAY.values() for v in cols}
     return fold(header) in labels
 
 

@@ -299,8 +299,8 @@ def test_refresh_writes_computed_headers_on_the_header_row(tmp_path, capsys):
     assert code == 0, err
     log = openpyxl.load_workbook(out)["Log"]
     assert log["A1"].value == "Log title" and log["G1"].value is None
-    assert [c.value for c in log[2]][6:11] == ["duration_h", "sla_h", "due", "status", "overdue_h"]
-    assert (log["A3"].value, log["J3"].value) == ("C1", "done")  # Excel row 3: C1 Receive
+    assert [c.value for c in log[2]][6:11] == ["Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"]
+    assert (log["A3"].value, log["J3"].value) == ("C1", "Done")  # Excel row 3: C1 Receive
 
 
 def test_missing_column_is_reported_on_the_header_row(tmp_path, capsys):

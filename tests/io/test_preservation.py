@@ -283,11 +283,11 @@ def test_computed_columns_match_refresh_out(corpus: Corpus, name: str) -> None:
             assert len(got) == len(want) > 0, f"{reader}: {title} computed columns {list(got)}"
             assert got == want, f"{reader}: {title} computed values differ from refresh --out"
             if kind == "Log":
-                status = next(h for h in got if h in ("status", "状态"))
+                status = next(h for h in got if h in ("Status", "status", "状态"))
                 marked = {
                     (cells.get((r, 1)), cells.get((r, 2)))
                     for r, value in enumerate(got[status], start=2)
-                    if value in ("overdue", "超时")
+                    if value in ("Overdue", "overdue", "超时")
                 }
                 assert marked == late, f"{reader}: overdue rows vs `sheetflow overdue`"
 
@@ -332,4 +332,4 @@ def test_libreoffice_opens_the_result(corpus: Corpus, name: str, tmp_path: Path)
         log = next(p for title, p in written.items() if patched_kind(title) == "Log")
         with log.open(encoding="utf-8") as handle:
             header = next(csv.reader(handle))
-        assert {"status", "状态"} & set(header), header
+        assert {"Status", "状态"} & set(header), header

@@ -398,8 +398,8 @@ def test_owned_sheets_order_and_contents(book_path: Path, lang: str, fast: bool)
     col_a = [routing.cell(r, 1).value for r in range(1, routing.max_row + 1)]
     assert col_a == [layout.label("case_id", lang), "Bob", "C1", "C2", None, "Dee", "C3"]
     assert routing["A2"].font.b and routing["A6"].font.b
-    assert routing["E3"].value == 1200.0 and routing["F3"].value == schema.PRIORITY.label(
-        "urgent", lang
+    assert routing["E3"].value == 1200.0 and routing["F3"].value == i18n.text(
+        "priority.urgent", lang
     )
 
     kinds = sorted(type(c).__name__ for c in summary._charts)
@@ -408,7 +408,7 @@ def test_owned_sheets_order_and_contents(book_path: Path, lang: str, fast: bool)
     rate = values[i18n.text("kpi.on_time_rate", lang)]
     assert rate.value == 1.0 and rate.number_format == "0.0%"
     met = values[i18n.text("kpi.on_time_target_met", lang)]
-    assert met.value == schema.YES_NO.label("yes", lang)
+    assert met.value == layout.label("yes", lang)
     assert i18n.text("satisfaction.dissatisfied", lang) in values  # "Dissatisfied", 不满意
 
     assert [c.value for c in nodes["A"]][1:] == ["intake", "review", "close"]
@@ -922,7 +922,7 @@ def test_user_cells_around_computed_columns(tmp_path: Path, fast: bool) -> None:
     first = write(fast, path, make_report(load_book(path)), tmp_path / "a.xlsx")
     ws = openpyxl.load_workbook(first)["Log"]
     assert ws["H3"].value == "scribble" and ws["H1"].value is None
-    assert [ws.cell(1, c).value for c in range(9, 14)] == [c.name for c in schema.LOG.outputs]
+    assert [ws.cell(1, c).value for c in range(9, 14)] == [c.label("en") for c in schema.LOG.outputs]
     wb = openpyxl.load_workbook(first)
     wb["Log"]["N1"] = "checked_by"
     for row in range(2, 8):
@@ -936,9 +936,9 @@ def test_user_cells_around_computed_columns(tmp_path: Path, fast: bool) -> None:
     ]
     status = 12
     assert [ws.cell(r, status).value for r in range(2, 8)] == [
-        "done",
+        "Done",
         None,
-        "done_late",
+        "Done late",
         None,
         None,
         None,
@@ -952,7 +952,7 @@ def test_rows_beyond_the_sheet_are_created(tmp_path: Path, fast: bool) -> None:
     report.log = pd.concat([report.log, report.log.iloc[[0]].set_axis([10])])
     out = write(fast, path, report, tmp_path / "o.xlsx")
     ws = openpyxl.load_workbook(out)["Log"]
-    assert ws.cell(10, 8).value == 2.0 and ws.cell(10, 11).value == "done"
+    assert ws.cell(10, 8).value == 2.0 and ws.cell(10, 11).value == "Done"
     assert ws.cell(9, 8).value is None
 
 
@@ -1001,7 +1001,7 @@ def test_empty_report_writes_headers_only(tmp_path: Path, fast: bool) -> None:
     out = write(fast, first, report, tmp_path / "b.xlsx")
     wb = openpyxl.load_workbook(out)
     ws = wb["Log"]
-    assert [ws.cell(1, c).value for c in range(8, 13)] == [c.name for c in schema.LOG.outputs]
+    assert [ws.cell(1, c).value for c in range(8, 13)] == [c.label("en") for c in schema.LOG.outputs]
     assert all(ws.cell(r, c).value is None for r in range(2, 8) for c in range(8, 13))
     assert wb.sheetnames[3:] == OWNED["en"]
     assert wb["Summary"]._charts == []
@@ -1181,7 +1181,7 @@ def test_a_save_by_another_program_is_never_mixed_in(
     log = calamine_rows(Path(book), "Log")
     if point == "before-read":
         assert code == 0
-        assert log[1][5] == "edited meanwhile" and log[0][-1] == "overdue_h"
+        assert log[1][5] == "edited meanwhile" and log[0][-1] == "Overdue (h)"
     else:
         assert code == 2
         assert Path(book).read_bytes() == new_content  # the other program's save is kept

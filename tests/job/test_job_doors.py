@@ -64,11 +64,11 @@ def test_refresh_writes_the_file_back_and_a_second_cycle_sends_nothing(tmp_path,
     refreshed = CalamineWorkbook.from_path(str(book))
     assert {"Log", "Summary", "Overdue"} <= set(refreshed.sheet_names)
     log = sheet(refreshed, "Log")
-    assert rows_of(log, "case_id", "status", "overdue_h") == [
-        ("C1", "overdue", 19.0),
-        ("C4", "done", 0.0),
+    assert rows_of(log, "case_id", "Status", "Overdue (h)") == [
+        ("C1", "Overdue", 19.0),
+        ("C4", "Done", 0.0),
     ]
-    assert column(log, "due")[0] == dt.datetime(2024, 9, 30, 14, 0)
+    assert column(log, "Due")[0] == dt.datetime(2024, 9, 30, 14, 0)
     summary = {row[0]: row[1] for row in sheet(refreshed, "Summary") if row and row[0]}
     assert summary["Cases total"] == 2 and summary["Open cases"] == 1
     # through the door's safe writer: the workbook as it was is kept beside it
@@ -87,9 +87,9 @@ def test_refresh_writes_the_file_back_and_a_second_cycle_sends_nothing(tmp_path,
     (again,) = job.cycle()  # reads the refreshed file (computed columns present) again
     assert again.ok and again.emails == 0 and len(smtp.received) == count
     assert again.overdue == 1
-    assert rows_of(sheet(CalamineWorkbook.from_path(str(book)), "Log"), "case_id", "status") == [
-        ("C1", "overdue"),
-        ("C4", "done"),
+    assert rows_of(sheet(CalamineWorkbook.from_path(str(book)), "Log"), "case_id", "Status") == [
+        ("C1", "Overdue"),
+        ("C4", "Done"),
     ]
     with sqlite3.connect(tmp_path / "state" / "state.sqlite") as db:
         history = db.execute("SELECT ok, emails, wrote FROM job_runs ORDER BY id").fetchall()
@@ -114,9 +114,9 @@ def test_gsheet_source_is_read_refreshed_and_mailed(tmp_path, smtp):
         titles = [s.title for s in emulator.book(key).sheets]
         assert {"Log", "Summary", "Overdue"} <= set(titles)
         log = emulator.values(key, "Log!A1:J3")
-        assert rows_of(log, "case_id", "status", "overdue_h") == [
-            ("C1", "overdue", 19),
-            ("C4", "done", 0),
+        assert rows_of(log, "case_id", "Status", "Overdue (h)") == [
+            ("C1", "Overdue", 19),
+            ("C4", "Done", 0),
         ]
         summary = {r[0]: r[1] for r in emulator.values(key, "Summary!A1:B30") if len(r) > 1}
         assert summary["Cases total"] == 2
