@@ -151,14 +151,15 @@ def build_plan(report: Report) -> OutputPlan:
 def output_positions(table: Table, sheet: schema.Sheet) -> tuple[int, ...]:
     """1-based column of each computed column: where the last run put it, else appended.
 
-    Columns right of the header that hold user data without a header are skipped.
+    Columns a merged range covers on the header row are skipped.
     """
     positions: dict[str, int] = {}
     for col in sheet.outputs:
         ref = table.outputs.get(col.name)
         if ref is not None:
             positions[col.name] = ref.index + 1
-    taken = set(positions.values()) | {i + 1 for i in getattr(table, "extra_used", ())}
+    # a header inside a merged range on the header row would be hidden: go past the merge
+    taken = set(positions.values()) | {i + 1 for i in table.merged}
     next_col = table.width + 1
     for col in sheet.outputs:
         if col.name in positions:

@@ -64,6 +64,9 @@ class Ownership:
     columns: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
+Merge = tuple[int, int, int, int]  # a merged range: first row, first col, last row, last col
+
+
 @dataclass
 class Table:
     """One sheet: input columns by canonical name (extras by their header), index = Excel row."""
@@ -77,6 +80,8 @@ class Table:
     # user columns whose header is a computed column's name: kept, never written over
     taken: list[ColumnRef] = field(default_factory=list)
     header_row: int = 1  # Excel row of the header (title rows may stand above it)
+    # 0-based columns a merged range covers on the header row: a header written there is hidden
+    merged: frozenset[int] = frozenset()
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -214,6 +219,7 @@ def _table(
     title: str,
     rows: Sequence[Sequence[object]],
     owned: frozenset[int] | None = None,
+    merges: Sequence[Merge] = (),
 ) -> Table:
     top = find_header_row(sheet, rows)
     header = list(rows[top]) if rows else []
@@ -260,7 +266,10 @@ def _table(
     else:
         frame = pd.DataFrame({name: pd.Series(dtype=object) for _, name in keep})
     frame.index.name = "row"
-    return Table(sheet, title, frame, columns, outputs, width, taken, header_row=top + 1)
+    merged = frozenset(c for r0, c0, r1, c1 in merges if r0 <= top <= r1 for c in range(c0, c1 + 1))
+    return Table(
+        sheet, title, frame, columns, outputs, width, taken, header_row=top + 1, merged=merged
+    )
 
 
 def _settings(table: Table | None) -> dict[str, tuple[int, object]]:
@@ -350,6 +359,7 @@ def build_workbook(
     source: str = "",
     ownership: Ownership | None = None,
     cell_problems: bool | None = None,
+    merges: Mapping[str, Sequence[Merge]] | None = None,
 ) -> Workbook:
     """Turn sheet title -> rows (anchored at A1) into a `Workbook`.
 
@@ -357,6 +367,8 @@ def build_workbook(
     or a `CellProblem`).
     ownership: what the file records of sheetflow's earlier output (None: nothing recorded).
     cell_problems: whether the door put any `CellProblem` in (None: unknown).
+    merges: title -> merged ranges (first row, first column, last row, last column; 0-based),
+    where the door can tell; computed headers are placed clear of those on the header row.
     """
     ownership = ownership or Ownership()
     tables: dict[str, Table] = {}
@@ -365,7 +377,7 @@ def build_workbook(
         if sheet is None or sheet.name in tables:
             continue
         owned = ownership.columns.get(title, frozenset()) if ownership.recorded else None
-        tables[sheet.name] = _table(sheet, title, rows, owned)
+        tables[sheet.name] = _table(sheet, title, rows, owned, (merges or {}).get(title, ()))
     settings_rows = _settings(tables.get("Settings"))
     language = detect_language(tables, settings_rows)
     owned_sheets, taken_titles = _owned_sheets(raw, ownership)

@@ -299,8 +299,37 @@ def test_refresh_writes_computed_headers_on_the_header_row(tmp_path, capsys):
     assert code == 0, err
     log = openpyxl.load_workbook(out)["Log"]
     assert log["A1"].value == "Log title" and log["G1"].value is None
-    assert [c.value for c in log[2]][6:11] == ["Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"]
+    headers = ["Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"]
+    assert [c.value for c in log[2]][6:11] == headers
     assert (log["A3"].value, log["J3"].value) == ("C1", "Done")  # Excel row 3: C1 Receive
+
+
+@pytest.mark.parametrize(("merge", "start"), [("H1:J1", "K"), ("G1:I2", "J")])
+def test_computed_headers_go_past_a_merged_range_on_the_header_row(tmp_path, capsys, merge, start):
+    """A merge over the header row where the computed headers would go hides all but its first
+    cell: the headers go right of it, on a second run too, and the merge stays as it was."""
+    import openpyxl
+    from openpyxl.utils import column_index_from_string
+
+    path = write_book(tmp_path / "merged.xlsx", clean_sheets())
+    wb = openpyxl.load_workbook(path)
+    log = wb["Log"]
+    first = merge.split(":")[0]
+    log[first] = "Team notes"
+    log.merge_cells(merge)
+    wb.save(path)
+    headers = ["Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"]
+    at = column_index_from_string(start)
+    for _ in range(2):
+        code, _, err = run(capsys, "refresh", str(path), "--as-of", AS_OF)
+        assert code == 0, err
+        log = openpyxl.load_workbook(path)["Log"]
+        assert [str(r) for r in log.merged_cells.ranges] == [merge]
+        assert log[first].value == "Team notes"
+        assert [log.cell(1, c).value for c in range(at, at + 5)] == headers
+        assert [c.value for c in log[1]][6 : at - 1] == ["Team notes" if c == first[0] else None
+                                                          for c in "GHIJ"[: at - 7]]  # fmt: skip
+        assert (log["A2"].value, log.cell(2, at + 3).value) == ("C1", "Done")
 
 
 def test_missing_column_is_reported_on_the_header_row(tmp_path, capsys):

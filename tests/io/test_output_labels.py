@@ -48,8 +48,10 @@ def output_cells(path: Path, lang: str):
     for title in book.sheet_names:
         rows = _rows(book, title)
         if title in owned:
-            code_header = i18n.text("label.code", lang) if title in ("Validation", "校验结果") else None
-            code_col = rows[0].index(code_header) if code_header in (rows[0] if rows else []) else -1
+            header = list(rows[0]) if rows else []
+            validation = title in ("Validation", "校验结果")
+            code = i18n.text("label.code", lang)
+            code_col = header.index(code) if validation and code in header else -1
             for r, row in enumerate(rows, 1):
                 for c, value in enumerate(row):
                     if isinstance(value, str) and not (r > 1 and c == code_col):

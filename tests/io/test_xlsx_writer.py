@@ -922,7 +922,8 @@ def test_user_cells_around_computed_columns(tmp_path: Path, fast: bool) -> None:
     first = write(fast, path, make_report(load_book(path)), tmp_path / "a.xlsx")
     ws = openpyxl.load_workbook(first)["Log"]
     assert ws["H3"].value == "scribble" and ws["H1"].value is None
-    assert [ws.cell(1, c).value for c in range(9, 14)] == [c.label("en") for c in schema.LOG.outputs]
+    headers = [c.label("en") for c in schema.LOG.outputs]
+    assert [ws.cell(1, c).value for c in range(9, 14)] == headers
     wb = openpyxl.load_workbook(first)
     wb["Log"]["N1"] = "checked_by"
     for row in range(2, 8):
@@ -1001,7 +1002,8 @@ def test_empty_report_writes_headers_only(tmp_path: Path, fast: bool) -> None:
     out = write(fast, first, report, tmp_path / "b.xlsx")
     wb = openpyxl.load_workbook(out)
     ws = wb["Log"]
-    assert [ws.cell(1, c).value for c in range(8, 13)] == [c.label("en") for c in schema.LOG.outputs]
+    headers = [c.label("en") for c in schema.LOG.outputs]
+    assert [ws.cell(1, c).value for c in range(8, 13)] == headers
     assert all(ws.cell(r, c).value is None for r in range(2, 8) for c in range(8, 13))
     assert wb.sheetnames[3:] == OWNED["en"]
     assert wb["Summary"]._charts == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import python_calamine
 
-from sheetflow.core.workbook import Ownership, Workbook, build_workbook
+from sheetflow.core.workbook import Merge, Ownership, Workbook, build_workbook
 from sheetflow.errors import WorkbookError
 from sheetflow.io.xlsx.problems import mark_cells
 
@@ -125,9 +125,13 @@ def read_snapshot(path: Path | str) -> tuple[Snapshot, Workbook]:
     path = Path(path)
     check_workbook_file(path)
     snapshot = Snapshot.take(path)
-    raw, problems = _cells_of(snapshot.data, path)
+    raw, problems, merges = _cells_of(snapshot.data, path)
     book = build_workbook(
-        raw, source=str(path), ownership=ownership_of(snapshot.data), cell_problems=problems
+        raw,
+        source=str(path),
+        ownership=ownership_of(snapshot.data),
+        cell_problems=problems,
+        merges=merges,
     )
     return snapshot, book
 
@@ -211,8 +215,11 @@ def read_rows(path: Path) -> dict[str, list[list[object]]]:
     return _cells_of(path.read_bytes(), path)[0]
 
 
-def _cells_of(data: bytes, path: Path) -> tuple[dict[str, list[list[object]]], bool]:
-    """Title -> rows as calamine reads them, and whether any cell is a `CellProblem`.
+def _cells_of(
+    data: bytes, path: Path
+) -> tuple[dict[str, list[list[object]]], bool, dict[str, list[Merge]]]:
+    """Title -> rows as calamine reads them, whether any cell is a `CellProblem`, and each
+    sheet's merged ranges.
 
     calamine reads error values and formulas without a cached value as ""; `mark_cells`
     finds them in the input sheets' XML and puts `CellError` / `UncalculatedFormula` there,
@@ -221,14 +228,17 @@ def _cells_of(data: bytes, path: Path) -> tuple[dict[str, list[list[object]]], b
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         raw: dict[str, list[list[object]]] = {}
+        merges: dict[str, list[Merge]] = {}
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             raw[name] = sheet.to_python(skip_empty_area=False)
+            ranges = getattr(sheet, "merged_cell_ranges", None) or ()
+            merges[name] = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges]
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             problems = mark_cells(archive, raw)
     except Exception as exc:  # calamine raises its own error types per failure
         raise WorkbookError(f"cannot read {path}: {exc}") from exc
-    return raw, problems
+    return raw, problems, merges
 
 
 def read_workbook(path: Path | str) -> Workbook:
