@@ -60,7 +60,17 @@ def column_values(series: pd.Series | Sequence[object], kind: str) -> list[objec
         out = np.array(stamps.dt.to_pydatetime(), dtype=object)
         out[missing] = None
         return out.tolist()
-    return _each(series.tolist(), _text_cell)
+    return _text_values(series.tolist())
+
+
+def _text_values(values: list[object]) -> list[object]:
+    """Text cells, cleaned; a column of plain short strings (and blanks) in one pass."""
+    if all(v is None or type(v) is str for v in values):
+        texts = [v for v in values if v is not None]
+        longest = max(map(len, texts), default=0)
+        if longest <= EXCEL_MAX_TEXT and not _ILLEGAL.search("".join(texts)):
+            return [v if v is not None and v.strip() else None for v in values]
+    return _each(values, _text_cell)
 
 
 def _text_cell(value: object) -> object:
@@ -110,6 +120,8 @@ def enum_labels(
 
 def display_width(text: str) -> int:
     """Width of text in Excel's character units: CJK and other wide characters count double."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -119,10 +131,13 @@ def values_width(values: Iterable[object], kind: str) -> float:
     if kind == RATE:
         return 7
     if kind in (HOURS, AMOUNT, INT):
-        numbers = [abs(v) for v in values if isinstance(v, (int, float))]
-        if not numbers:
+        numbers = [v for v in values if v is not None]
+        try:  # the numbers column_values gives (or None), in C
+            top = max(max(numbers), -min(numbers)) if numbers else None
+        except TypeError:  # anything else mixed in
+            top = max((abs(v) for v in numbers if isinstance(v, (int, float))), default=None)
+        if top is None:
             return 0
-        top = max(numbers)
         if kind == INT:
             return len(str(int(top))) + 1
         return len(f"{top:,.2f}" if kind == AMOUNT else f"{top:.2f}") + 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
 from sheetflow.core import dashboard, schema, summary
@@ -323,26 +324,34 @@ def _routing(report: Report) -> SheetPlan:
     blocks: list[Block] = [Block(1, 1, header_columns)]
     row = 2
     if len(routes) and "approver" in routes.columns:
+        # every value converted once, in approver order (then the unassigned), then sliced
         approver = pd.Series(column_values(routes["approver"], TEXT), index=routes.index)
-        order = sorted({a for a in approver if a is not None}) + [None]
-        for person in order:
-            block = routes[approver.isna()] if person is None else routes[approver == person]
-            if block.empty:
-                continue
+        names = sorted({a for a in approver if a is not None})
+        rank = approver.map({name: i for i, name in enumerate(names)}).fillna(len(names))
+        order = np.argsort(rank.to_numpy(), kind="stable")
+        ordered, people = routes.iloc[order], approver.iloc[order].tolist()
+        columns = table_columns(ordered, ROUTING_COLUMNS, lang)
+        for i, c in enumerate(columns, start=1):
+            widths[i] = max(widths[i], c.width or 0)
+        start = 0
+        while start < len(people):
+            person = people[start]
+            end = start
+            while end < len(people) and people[end] == person:
+                end += 1
             title = person if person is not None else label("unassigned", lang)
-            count = label("cases_count", lang).format(n=len(block))
+            count = label("cases_count", lang).format(n=end - start)
             cells.append(Cell(row, 1, title, style="group"))
             cells.append(Cell(row, 2, count, style="group"))
             cells.extend(
                 Cell(row, col, None, style="group") for col in range(3, len(header_columns) + 1)
             )
             widths[1] = max(widths[1], display_width(title) * 1.1 + 2)
-            columns = table_columns(block, ROUTING_COLUMNS, lang)
-            for i, c in enumerate(columns, start=1):
-                widths[i] = max(widths[i], c.width or 0)
+            block = tuple(dataclasses.replace(c, values=c.values[start:end]) for c in columns)
             # the block's own header row is the group line: values start right below it
-            blocks.append(Block(row, 1, columns, header_style=None))
-            row += len(block) + 2  # the group line, the rows, a blank line
+            blocks.append(Block(row, 1, block, header_style=None))
+            row += end - start + 2  # the group line, the rows, a blank line
+            start = end
     return SheetPlan(
         name="Routing",
         title=owned_title("Routing", lang),
