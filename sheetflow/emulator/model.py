@@ -41,7 +41,6 @@ DEFAULT_PROPERTIES = {
 }
 
 
-
 def beyond_grid(sheet: Sheet, cells: str | None) -> ApiError:
     """Google's answer to a range that reaches past the sheet's rows or columns."""
     return bad(
