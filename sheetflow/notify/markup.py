@@ -168,7 +168,7 @@ def count_phrase(overdue: int, at_risk: int, lang: str) -> str:
 
 
 def join_names(names: Iterable[str], lang: str) -> str:
-    return i18n.text("notify.name_separator", lang).join(names)
+    return i18n.text("list_separator", lang).join(names)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
