@@ -10,14 +10,27 @@ import argparse
 import datetime as dt
 
 from sheetflow import holidays
+from sheetflow.commands import Argument, add_command
 from sheetflow.core import i18n
 from sheetflow.io.doors import open_book
+
+ARGUMENTS: tuple[Argument, ...] = (
+    (("book",), {"help": "path to .xlsx/.xlsm, or gsheet:KEY"}),
+    (("--years",), {
+        "nargs": "+", "type": int, "required": True, "metavar": "Y", "help": "e.g. 2025 2026"
+    }),
+    (("--country",), {"default": holidays.CHINA, "help": "ISO country code (default CN: China)"}),
+    (("--out",), {"help": "write to this file instead of in place"}),
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `calendar` sub-command."""
-    cmd = subparsers.add_parser(
+    return add_command(
+        subparsers,
         "calendar",
+        run,
+        ARGUMENTS,
         help="fill the Calendar sheet with official holidays and make-up workdays",
         description=(
             "Add every official holiday that falls on a working day (kind holiday) and every "
@@ -26,16 +39,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "comes from the chinese-calendar package, other countries from holidays."
         ),
     )
-    cmd.add_argument("book", help="path to .xlsx/.xlsm, or gsheet:KEY")
-    cmd.add_argument(
-        "--years", nargs="+", type=int, required=True, metavar="Y", help="e.g. 2025 2026"
-    )
-    cmd.add_argument(
-        "--country", default=holidays.CHINA, help="ISO country code (default CN: China)"
-    )
-    cmd.add_argument("--out", help="write to this file instead of in place")
-    cmd.set_defaults(run=run)
-    return cmd
 
 
 def run(args: argparse.Namespace, now: dt.datetime | None = None) -> int:

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -474,17 +474,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
     )
+    _add_init(sub)
+    _add_book_commands(sub)
+    for module_name in EXTRA_COMMANDS:
+        importlib.import_module(module_name).add_parser(sub)
+    return parser
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(
-            name,
-            help=help_text,
-            description=help_text[0].upper() + help_text[1:] + ".",
-            epilog=textwrap.dedent(EXAMPLES.get(name, "")).strip() or None,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
 
-    init = command("init", "write a standard workbook with example data")
+def _command(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A subcommand whose description is its help sentence, with its EXAMPLES as epilog."""
+    return sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
+        epilog=textwrap.dedent(EXAMPLES.get(name, "")).strip() or None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_init(sub: argparse._SubParsersAction) -> None:
+    init = _command(sub, "init", "write a standard workbook with example data")
     init.add_argument("path", help="the new workbook, e.g. complaints.xlsx (.xlsx or .xlsm)")
     init.add_argument(
         "--template",
@@ -506,49 +515,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(run=cmd_init)
 
-    def book_command(
-        name: str, help_text: str, formats: Sequence[str], run
-    ) -> argparse.ArgumentParser:  # noqa: ANN001
-        cmd = command(name, help_text)
-        cmd.add_argument("book", help="the workbook: a path to .xlsx/.xlsm")
-        cmd.add_argument(
-            "--as-of",
-            dest="as_of",
-            metavar="T",
-            help="'now' as an ISO date/time, e.g. 2024-10-09T16:00 "
-            "(default: the current time in the workbook's timezone)",
-        )
-        cmd.add_argument(
-            "--format",
-            choices=formats,
-            default="text",
-            help="output format (default: text) - " + "; ".join(FORMAT_HELP[f] for f in formats),
-        )
-        cmd.add_argument(
-            "-q",
-            "--quiet",
-            action="store_true",
-            help="no progress line on stderr (it only shows on a terminal, after about 1 s)",
-        )
-        cmd.set_defaults(run=run)
-        return cmd
 
-    book_command("validate", "check the workbook and list findings", ("text", "json"), cmd_validate)
-    refresh = book_command(
-        "refresh", "compute and write the output sheets", ("text", "json"), cmd_refresh
+def _book_command(
+    sub: argparse._SubParsersAction,
+    name: str,
+    help_text: str,
+    formats: Sequence[str],
+    run: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    """A command on one workbook: BOOK, --as-of, --format and --quiet."""
+    cmd = _command(sub, name, help_text)
+    cmd.add_argument("book", help="the workbook: a path to .xlsx/.xlsm")
+    cmd.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="T",
+        help="'now' as an ISO date/time, e.g. 2024-10-09T16:00 "
+        "(default: the current time in the workbook's timezone)",
+    )
+    cmd.add_argument(
+        "--format",
+        choices=formats,
+        default="text",
+        help="output format (default: text) - " + "; ".join(FORMAT_HELP[f] for f in formats),
+    )
+    cmd.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress line on stderr (it only shows on a terminal, after about 1 s)",
+    )
+    cmd.set_defaults(run=run)
+    return cmd
+
+
+def _add_book_commands(sub: argparse._SubParsersAction) -> None:
+    _book_command(
+        sub, "validate", "check the workbook and list findings", ("text", "json"), cmd_validate
+    )
+    refresh = _book_command(
+        sub, "refresh", "compute and write the output sheets", ("text", "json"), cmd_refresh
     )
     refresh.add_argument(
         "--out",
         metavar="PATH",
         help="write to this file instead of in place (same extension as BOOK)",
     )
-    book_command(
+    _book_command(
+        sub,
         "overdue",
         "list overdue work, then work at risk",
         ("text", "json", "csv"),
         cmd_overdue,
     )
-    route = book_command("route", "route cases to approvers", ("text", "json"), cmd_route)
+    route = _book_command(sub, "route", "route cases to approvers", ("text", "json"), cmd_route)
     route.add_argument(
         "--all",
         action="store_true",
@@ -560,9 +580,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="show why a case goes to its approver: every rule's tests, the hit policy, "
         "the person chosen and any delegation",
     )
-    for module_name in EXTRA_COMMANDS:
-        importlib.import_module(module_name).add_parser(sub)
-    return parser
 
 
 class _PausingStdout:

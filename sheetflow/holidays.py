@@ -148,7 +148,8 @@ def _festival_name(value: str, lang: str) -> str:
     key = f"calendar.festival.{festival.name}"
     if i18n.has(key):
         return i18n.text(key, lang)
-    return str(getattr(festival, "chinese", value)) if lang == schema.ZH else str(value)
+    names = {schema.EN: str(value), schema.ZH: str(getattr(festival, "chinese", value))}
+    return names.get(lang, names[schema.EN])
 
 
 def official_days(

@@ -32,6 +32,7 @@ import pandas as pd
 import schedule
 
 from sheetflow import pipeline
+from sheetflow.commands import Argument, add_command
 from sheetflow.config import Config, WorkbookEntry, load_config
 from sheetflow.core import coerce, i18n, schema
 from sheetflow.core.calendar import WorkCalendar
@@ -509,17 +510,20 @@ def _zone(config: Config) -> dt.tzinfo | None:
 # Command line
 
 
+ARGUMENTS: tuple[Argument, ...] = (
+    (("--config",), {"required": True, "help": "the TOML config with [[workbook]] entries"}),
+    (("--once",), {"action": "store_true", "help": "run every workbook once and exit"}),
+    (("--as-of",), {
+        "dest": "as_of", "help": "with --once: 'now' as ISO datetime, e.g. 2024-10-09T16:00"
+    }),
+)
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    cmd = subparsers.add_parser(
-        "schedule", help="run the configured workbooks on their schedule (refresh, notify)"
+    return add_command(
+        subparsers, "schedule", run, ARGUMENTS,
+        help="run the configured workbooks on their schedule (refresh, notify)",
     )
-    cmd.add_argument("--config", required=True, help="the TOML config with [[workbook]] entries")
-    cmd.add_argument("--once", action="store_true", help="run every workbook once and exit")
-    cmd.add_argument(
-        "--as-of", dest="as_of", help="with --once: 'now' as ISO datetime, e.g. 2024-10-09T16:00"
-    )
-    cmd.set_defaults(run=run)
-    return cmd
 
 
 def _logging() -> None:

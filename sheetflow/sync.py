@@ -24,6 +24,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetflow.commands import Argument, add_command
 from sheetflow.config import Config, load_config
 from sheetflow.core import i18n, schema
 from sheetflow.core.layout import column_width
@@ -312,19 +313,20 @@ def store_digests(db, src: str, dst: str, digests: Mapping[str, str]) -> None:  
 # ------------------------------------------------------------------------------ command
 
 
+ARGUMENTS: tuple[Argument, ...] = (
+    (("src",), {"help": "copy from: .xlsx/.xlsm or gsheet:KEY"}),
+    (("dst",), {"help": "copy to: .xlsx/.xlsm or gsheet:KEY (its other sheets stay)"}),
+    (("--dry-run",), {"action": "store_true", "help": "show the changes; write nothing"}),
+    (("--force",), {"action": "store_true", "help": "overwrite DST even if it was edited since"}),
+    (("--config",), {"help": "the TOML config (Google credentials, state folder)"}),
+)
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    cmd = subparsers.add_parser(
-        "sync", help="copy the input sheets from one workbook (file or gsheet:KEY) to another"
+    return add_command(
+        subparsers, "sync", run, ARGUMENTS,
+        help="copy the input sheets from one workbook (file or gsheet:KEY) to another",
     )
-    cmd.add_argument("src", help="copy from: .xlsx/.xlsm or gsheet:KEY")
-    cmd.add_argument("dst", help="copy to: .xlsx/.xlsm or gsheet:KEY (its other sheets stay)")
-    cmd.add_argument("--dry-run", action="store_true", help="show the changes; write nothing")
-    cmd.add_argument(
-        "--force", action="store_true", help="overwrite DST even if it was edited since"
-    )
-    cmd.add_argument("--config", help="the TOML config (Google credentials, state folder)")
-    cmd.set_defaults(run=run)
-    return cmd
 
 
 def _read(door: Door) -> dict[str, list[list[object]]]:

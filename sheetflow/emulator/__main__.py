@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sheetflow.emulator.model import Layer
 from sheetflow.emulator.server import Emulator
+from sheetflow.emulator.sheet import Layer
 from sheetflow.emulator.values import to_serial
 
 

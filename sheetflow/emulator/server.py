@@ -8,12 +8,14 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sheetflow.emulator import model
-from sheetflow.emulator.model import ApiError, Spreadsheet, bad
+from sheetflow.emulator import a1, batch, model, ranges
+from sheetflow.emulator.errors import STATUS, ApiError, bad
+from sheetflow.emulator.model import Spreadsheet
 from sheetflow.emulator.values import Unsupported
 
 MAX_PAYLOAD_BYTES = 10_485_760  # Google's front end refuses larger request bodies
@@ -123,7 +125,7 @@ class Emulator:
             book = self._create(body)
             for name, rows in (sheets or {}).items():
                 if rows:
-                    book.update_values(model.a1.quote_title(name) + "!A1", rows, "RAW")
+                    ranges.update_values(book, a1.quote_title(name) + "!A1", rows, "RAW")
             return book.spreadsheet_id
 
     def book(self, key: str) -> Spreadsheet:
@@ -132,7 +134,8 @@ class Emulator:
     def values(self, key: str, range_text: str, option: str = "UNFORMATTED_VALUE") -> list:
         """The values of a range as the API would return them (for assertions)."""
         with self._lock:
-            return self.books[key].get_values(range_text, value_option=option).get("values", [])
+            book = self.books[key]
+            return ranges.get_values(book, range_text, value_option=option).get("values", [])
 
     def fail_next(
         self,
@@ -148,7 +151,7 @@ class Emulator:
         "METHOD path" contains this text (e.g. ":batchUpdate") fail, others pass; skip: let
         that many matching requests through first.
         """
-        if status not in model.STATUS:
+        if status not in STATUS:
             raise ValueError(f"unknown status {status}")
         with self._lock:
             self._faults.append(_Fault(status, n, retry_after, match, skip))
@@ -238,123 +241,170 @@ class Emulator:
         book = self.books.get(key)
         if book is None:
             raise ApiError(404, "Requested entity was not found.")
-        one = {k: v[-1] for k, v in query.items()}
-        if rest == "" and method == "GET":
-            return _get_spreadsheet(book, query)
-        if rest == ":batchUpdate" and method == "POST":
-            return self._batch_update(book, data)
-        if rest == "/values:batchGet" and method == "GET":
-            ranges = query.get("ranges", [])
-            return {
-                "spreadsheetId": key,
-                "valueRanges": [
-                    book.get_values(
-                        r,
-                        one.get("majorDimension", "ROWS"),
-                        one.get("valueRenderOption", "FORMATTED_VALUE"),
-                        one.get("dateTimeRenderOption", "SERIAL_NUMBER"),
-                    )
-                    for r in ranges
-                ],
-            }
-        if rest == "/values:batchUpdate" and method == "POST":
-            return self._values_batch_update(book, data)
-        if rest == "/values:batchClear" and method == "POST":
-            work = book.clone()
-            cleared = [work.clear_values(r) for r in data.get("ranges", [])]
-            self.books[key] = work
-            return {"spreadsheetId": key, "clearedRanges": cleared}
-        match = re.fullmatch(r"/values/(.+?)(:append|:clear)?", rest)
-        if not match:
-            raise Unsupported(f"{method} {path}")
-        range_text, action = unquote(match.group(1)), match.group(2)
-        if action is None and method == "GET":
-            return book.get_values(
-                range_text,
-                one.get("majorDimension", "ROWS"),
-                one.get("valueRenderOption", "FORMATTED_VALUE"),
-                one.get("dateTimeRenderOption", "SERIAL_NUMBER"),
-            )
-        if action is None and method == "PUT":
-            _check_body_range(data, range_text)
-            work = book.clone()
-            answer = work.update_values(
-                range_text, data.get("values"), one.get("valueInputOption", ""),
-                data.get("majorDimension") or "ROWS",
-            )
-            answer.pop("_hit", None)
-            self.books[key] = work
-            return self._with_values(work, answer, one)
-        if action == ":clear" and method == "POST":
-            work = book.clone()
-            cleared = work.clear_values(range_text)
-            self.books[key] = work
-            return {"spreadsheetId": key, "clearedRange": cleared}
-        if action == ":append" and method == "POST":
-            work = book.clone()
-            answer = work.append_values(
-                range_text, data.get("values") or [], one.get("valueInputOption", ""),
-                one.get("insertDataOption", "OVERWRITE"),
-            )
-            self.books[key] = work
-            return answer
-        raise Unsupported(f"{method} {path}")
+        call = _Call(book, data, query, {k: v[-1] for k, v in query.items()})
+        route = _BOOK_ROUTES.get((method, rest))
+        if route is None:
+            match = re.fullmatch(r"/values/(.+?)(:append|:clear)?", rest)
+            route = _RANGE_ROUTES.get((method, match.group(2) or "")) if match else None
+            if route is None:
+                raise Unsupported(f"{method} {path}")
+            call.range_text = unquote(match.group(1))
+        return route(self, call)
 
-    def _with_values(self, book: Spreadsheet, answer: dict, options: dict) -> dict:
-        wanted = options.get("includeValuesInResponse", "").lower() == "true"
-        if wanted and "updatedRange" in answer:
-            answer["updatedData"] = book.get_values(
-                answer["updatedRange"], "ROWS",
-                options.get("responseValueRenderOption", "FORMATTED_VALUE"),
-                options.get("responseDateTimeRenderOption", "SERIAL_NUMBER"),
-            )
-        return answer
-
-    def _batch_update(self, book: Spreadsheet, data: dict) -> dict:
-        requests = data.get("requests")
-        if not isinstance(requests, list) or not requests:
-            raise bad("Must specify at least one request.")
-        work = book.clone()  # atomic: the copy replaces the book only when every request worked
-        preloaded = list(self.ids.preloaded)
-        try:
-            replies = model.batch_update(work, requests, self.ids)
-        except (ApiError, Unsupported):
-            self.ids.preloaded[:] = preloaded
-            raise
-        self.books[book.spreadsheet_id] = work
-        answer = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
-        if data.get("includeSpreadsheetInResponse"):
-            answer["updatedSpreadsheet"] = work.to_json()
-        return answer
-
-    def _values_batch_update(self, book: Spreadsheet, data: dict) -> dict:
-        option = data.get("valueInputOption", "")
+    def commit(self, book: Spreadsheet, change: Callable[[Spreadsheet], dict]) -> dict:
+        """`change` applied to a copy of `book`, which replaces it when the change worked."""
         work = book.clone()
-        responses = []
-        for entry in data.get("data") or []:
-            responses.append(
-                work.update_values(
-                    entry.get("range", ""), entry.get("values"), option,
-                    entry.get("majorDimension") or "ROWS",
-                )
-            )
+        answer = change(work)
         self.books[book.spreadsheet_id] = work
-        updated = [r for r in responses if "updatedRange" in r]
-        rows = {(r["_hit"][0], i) for r in updated for i in r["_hit"][1]}
-        cols = {(r["_hit"][0], j) for r in updated for j in r["_hit"][2]}
-        for r in updated:
-            r.pop("_hit")
-        answer = {
-            "spreadsheetId": book.spreadsheet_id,
-            "totalUpdatedRows": len(rows),
-            "totalUpdatedColumns": len(cols),
-            "totalUpdatedCells": sum(r["updatedCells"] for r in updated),
-            "totalUpdatedSheets": len({r["updatedRange"].rpartition("!")[0] for r in updated}),
-            "responses": responses,
-        }
-        if not updated:
-            answer = {"spreadsheetId": book.spreadsheet_id, "responses": responses}
         return answer
+
+
+# ------------------------------------------------------------------------- routes
+
+
+@dataclass
+class _Call:
+    """A request on one spreadsheet: its JSON body, query (every value, and the last of each
+    name) and, for `/values/{range}` routes, the range."""
+
+    book: Spreadsheet
+    data: dict
+    query: dict
+    one: dict
+    range_text: str = ""
+
+
+Route = Callable[[Emulator, _Call], dict]
+
+
+def _read(book: Spreadsheet, text: str, one: dict) -> dict:
+    return ranges.get_values(
+        book,
+        text,
+        one.get("majorDimension", "ROWS"),
+        one.get("valueRenderOption", "FORMATTED_VALUE"),
+        one.get("dateTimeRenderOption", "SERIAL_NUMBER"),
+    )
+
+
+def _with_values(book: Spreadsheet, answer: dict, options: dict) -> dict:
+    wanted = options.get("includeValuesInResponse", "").lower() == "true"
+    if wanted and "updatedRange" in answer:
+        answer["updatedData"] = ranges.get_values(
+            book, answer["updatedRange"], "ROWS",
+            options.get("responseValueRenderOption", "FORMATTED_VALUE"),
+            options.get("responseDateTimeRenderOption", "SERIAL_NUMBER"),
+        )
+    return answer
+
+
+def _get(emulator: Emulator, call: _Call) -> dict:
+    return _get_spreadsheet(call.book, call.query)
+
+
+def _batch_update(emulator: Emulator, call: _Call) -> dict:
+    requests = call.data.get("requests")
+    if not isinstance(requests, list) or not requests:
+        raise bad("Must specify at least one request.")
+    # atomic: the copy replaces the book only when every request worked
+    preloaded = list(emulator.ids.preloaded)
+    try:
+        replies = emulator.commit(
+            call.book, lambda work: batch.batch_update(work, requests, emulator.ids)
+        )
+    except (ApiError, Unsupported):
+        emulator.ids.preloaded[:] = preloaded
+        raise
+    key = call.book.spreadsheet_id
+    answer = {"spreadsheetId": key, "replies": replies}
+    if call.data.get("includeSpreadsheetInResponse"):
+        answer["updatedSpreadsheet"] = emulator.books[key].to_json()
+    return answer
+
+
+def _values_batch_get(emulator: Emulator, call: _Call) -> dict:
+    return {
+        "spreadsheetId": call.book.spreadsheet_id,
+        "valueRanges": [_read(call.book, r, call.one) for r in call.query.get("ranges", [])],
+    }
+
+
+def _values_batch_update(emulator: Emulator, call: _Call) -> dict:
+    option = call.data.get("valueInputOption", "")
+    entries = call.data.get("data") or []
+    responses = emulator.commit(call.book, lambda work: [
+        ranges.update_values(work, entry.get("range", ""), entry.get("values"), option,
+                             entry.get("majorDimension") or "ROWS")
+        for entry in entries
+    ])
+    key = call.book.spreadsheet_id
+    updated = [r for r in responses if "updatedRange" in r]
+    rows = {(r["_hit"][0], i) for r in updated for i in r["_hit"][1]}
+    cols = {(r["_hit"][0], j) for r in updated for j in r["_hit"][2]}
+    for r in updated:
+        r.pop("_hit")
+    if not updated:
+        return {"spreadsheetId": key, "responses": responses}
+    return {
+        "spreadsheetId": key,
+        "totalUpdatedRows": len(rows),
+        "totalUpdatedColumns": len(cols),
+        "totalUpdatedCells": sum(r["updatedCells"] for r in updated),
+        "totalUpdatedSheets": len({r["updatedRange"].rpartition("!")[0] for r in updated}),
+        "responses": responses,
+    }
+
+
+def _values_batch_clear(emulator: Emulator, call: _Call) -> dict:
+    return emulator.commit(call.book, lambda work: {
+        "spreadsheetId": work.spreadsheet_id,
+        "clearedRanges": [ranges.clear_values(work, r) for r in call.data.get("ranges", [])],
+    })
+
+
+def _values_get(emulator: Emulator, call: _Call) -> dict:
+    return _read(call.book, call.range_text, call.one)
+
+
+def _values_put(emulator: Emulator, call: _Call) -> dict:
+    _check_body_range(call.data, call.range_text)
+    answer = emulator.commit(call.book, lambda work: ranges.update_values(
+        work, call.range_text, call.data.get("values"), call.one.get("valueInputOption", ""),
+        call.data.get("majorDimension") or "ROWS",
+    ))
+    answer.pop("_hit", None)
+    return _with_values(emulator.books[call.book.spreadsheet_id], answer, call.one)
+
+
+def _values_clear(emulator: Emulator, call: _Call) -> dict:
+    return emulator.commit(call.book, lambda work: {
+        "spreadsheetId": work.spreadsheet_id,
+        "clearedRange": ranges.clear_values(work, call.range_text),
+    })
+
+
+def _values_append(emulator: Emulator, call: _Call) -> dict:
+    return emulator.commit(call.book, lambda work: ranges.append_values(
+        work, call.range_text, call.data.get("values") or [],
+        call.one.get("valueInputOption", ""), call.one.get("insertDataOption", "OVERWRITE"),
+    ))
+
+
+# (method, what follows the spreadsheet id) -> route
+_BOOK_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", ""): _get,
+    ("POST", ":batchUpdate"): _batch_update,
+    ("GET", "/values:batchGet"): _values_batch_get,
+    ("POST", "/values:batchUpdate"): _values_batch_update,
+    ("POST", "/values:batchClear"): _values_batch_clear,
+}
+# (method, action after `/values/{range}`) -> route
+_RANGE_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", ""): _values_get,
+    ("PUT", ""): _values_put,
+    ("POST", ":clear"): _values_clear,
+    ("POST", ":append"): _values_append,
+}
 
 
 def _check_body_range(data: dict, range_text: str) -> None:

@@ -22,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheetflow import holidays
-from sheetflow.core import schema
+from sheetflow.core import i18n, schema
 from sheetflow.errors import WorkbookError
 from sheetflow.io.safety import replace_atomically
 from sheetflow.templates import (
@@ -166,7 +166,7 @@ def build_workbook(book: Template) -> Workbook:
     wb.properties.title = book.title
     wb.properties.creator = "sheetflow"
     wb.properties.subject = book.title
-    wb.properties.language = "zh-CN" if book.lang == schema.ZH else "en"
+    wb.properties.language = _DOCUMENT_LANGUAGE.get(book.lang, "en")
     return wb
 
 
@@ -284,13 +284,18 @@ def _column_alignment(
     return None
 
 
+# the workbook's language property, per language of its words
+_DOCUMENT_LANGUAGE = {schema.EN: "en", schema.ZH: "zh-CN"}
+# points per line of 11-point text; CJK glyphs need a little more
+_LINE_HEIGHTS = {schema.EN: 15, schema.ZH: 17}
+
+
 def _line_height(lang: str) -> float:
-    """Points per line of 11-point text; CJK glyphs need a little more."""
-    return 17 if lang == schema.ZH else 15
+    """Points per line of 11-point text in a book of `lang`."""
+    return _LINE_HEIGHTS.get(lang, _LINE_HEIGHTS[schema.EN])
 
 
 def _list_validation(formula: str, choices: str, lang: str) -> DataValidation:
-    zh = lang == schema.ZH
     # A warning, not a stop: the reader also accepts other spellings (yes/y, English in a
     # Chinese book), so a user may keep one after being told.
     return DataValidation(
@@ -299,9 +304,15 @@ def _list_validation(formula: str, choices: str, lang: str) -> DataValidation:
         allow_blank=True,
         showErrorMessage=True,
         errorStyle="warning",
-        errorTitle="不在列表中" if zh else "Not in the list",
-        error=(f"请从下拉列表中选择：{choices}" if zh else f"Please pick one of: {choices}"),
+        errorTitle=i18n.text("template.validation.not_in_list", lang),
+        error=i18n.text("template.validation.pick_one", lang, choices=choices),
     )
+
+
+def _choices_validation(labels: Sequence[str], lang: str) -> DataValidation:
+    """A drop-down of `labels`, listed in the error message in the reader's language."""
+    listed = i18n.text("list_separator", lang).join(labels)
+    return _list_validation('"' + ",".join(labels) + '"', listed, lang)
 
 
 def _column_range(index: int, last_row: int = LAST_ROW) -> str:
@@ -312,16 +323,13 @@ def _column_range(index: int, last_row: int = LAST_ROW) -> str:
 def _validations(
     sheet: TemplateSheet, lang: str, sheets: dict[str, TemplateSheet]
 ) -> list[DataValidation]:
-    zh = lang == schema.ZH
     found: list[DataValidation] = []
     for index, column in enumerate(sheet.columns, start=1):
         if column is None:
             continue
         if column.enum is not None:
             labels = [column.enum.label(code, lang) for code in column.enum.codes]
-            validation = _list_validation(
-                '"' + ",".join(labels) + '"', (", " if not zh else "、").join(labels), lang
-            )
+            validation = _choices_validation(labels, lang)
         elif (sheet.sheet.name, column.name) in _REFERENCES:
             target_name, target_column, last_row = _REFERENCES[(sheet.sheet.name, column.name)]
             target = sheets[target_name]
@@ -329,10 +337,8 @@ def _validations(
             letter = get_column_letter(position + 1)
             source = f"{_quoted_sheet(target.title)}!${letter}$2:${letter}${last_row}"
             label = target.header[position]
-            choices = (
-                f"“{target.title}”表中的{label}"
-                if zh
-                else f"a {label} from the {target.title} sheet"
+            choices = i18n.text(
+                "template.validation.from_sheet", lang, label=label, sheet=target.title
             )
             validation = _list_validation(source, choices, lang)
         elif column.name in ("sla_hours", "warn_ratio"):
@@ -353,31 +359,25 @@ def _quoted_sheet(title: str) -> str:
 
 
 def _number_validation(name: str, lang: str) -> DataValidation:
-    zh = lang == schema.ZH
     if name == "warn_ratio":
         validation = DataValidation(
             type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True
         )
-        message = (
-            "请填写 0% 到 100% 之间的比例，如 80%"
-            if zh
-            else "Enter a share from 0% to 100%, e.g. 80%"
-        )
+        message = i18n.text("template.validation.share", lang)
     else:
         validation = DataValidation(
             type="decimal", operator="greaterThan", formula1="0", allow_blank=True
         )
-        message = "请填写大于 0 的小时数" if zh else "Enter a number of hours above 0"
+        message = i18n.text("template.validation.hours", lang)
     validation.showErrorMessage = True
     validation.errorStyle = "stop"
-    validation.errorTitle = "数值无效" if zh else "Not a valid number"
+    validation.errorTitle = i18n.text("template.validation.not_a_number", lang)
     validation.error = message
     return validation
 
 
 def _settings_validations(sheet: TemplateSheet, lang: str) -> list[DataValidation]:
     """Drop-downs on the Settings value cells that take one of a few words."""
-    zh = lang == schema.ZH
     choices = {
         "case_clock": [schema.CLOCK.label(code, lang) for code in schema.CLOCK.codes],
         "hit_policy": list(schema.HIT_POLICY.codes),
@@ -389,10 +389,7 @@ def _settings_validations(sheet: TemplateSheet, lang: str) -> list[DataValidatio
         setting = lookup.get(schema.normalise_name(row[0]))
         if setting is None or setting.name not in choices:
             continue
-        labels = choices[setting.name]
-        validation = _list_validation(
-            '"' + ",".join(labels) + '"', ("、" if zh else ", ").join(labels), lang
-        )
+        validation = _choices_validation(choices[setting.name], lang)
         validation.add(f"B{row_number}")
         found.append(validation)
     return found

@@ -8,6 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 from sheetflow import pipeline
+from sheetflow.commands import Argument, add_command
 from sheetflow.config import load_config
 from sheetflow.core import i18n
 from sheetflow.io.doors import GSHEET_PREFIX, open_book
@@ -17,19 +18,19 @@ from sheetflow.notify.options import mailer_for, notify_options
 from sheetflow.notify.service import Outcome, as_of_text, book_key, notify_report
 from sheetflow.state import open_state
 
+ARGUMENTS: tuple[Argument, ...] = (
+    (("book",), {"help": "path to .xlsx/.xlsm, or gsheet:KEY"}),
+    (("--as-of",), {"dest": "as_of", "help": "'now' as ISO datetime, e.g. 2024-10-09T16:00"}),
+    (("--dry-run",), {"action": "store_true", "help": "print who would get what; send nothing"}),
+    (("--config",), {"help": "the TOML config (SMTP, chat robots, state folder)"}),
+)
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    cmd = subparsers.add_parser(
-        "notify", help="email (and post to group chats) the overdue and at-risk work"
+    return add_command(
+        subparsers, "notify", run, ARGUMENTS,
+        help="email (and post to group chats) the overdue and at-risk work",
     )
-    cmd.add_argument("book", help="path to .xlsx/.xlsm, or gsheet:KEY")
-    cmd.add_argument("--as-of", dest="as_of", help="'now' as ISO datetime, e.g. 2024-10-09T16:00")
-    cmd.add_argument(
-        "--dry-run", action="store_true", help="print who would get what; send nothing"
-    )
-    cmd.add_argument("--config", help="the TOML config (SMTP, chat robots, state folder)")
-    cmd.set_defaults(run=run)
-    return cmd
 
 
 def display_name(spec: str, door: object = None) -> str:

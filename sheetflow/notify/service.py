@@ -85,31 +85,17 @@ def plan_digests(report: Report, *, book: str, options: NotifyOptions, ledger: L
     people = compose.people_directory(report)
     plan = Plan(lang, period)
     plan.resent = ledger.interrupted("email", period)
-    batch = compose.compose_digests(
-        _news(items, ledger, "email", period),
-        people,
-        book=book,
-        as_of=report.as_of,
-        lang=lang,
-        escalate_after_h=settings.escalate_after_h,
-        period=period,
-    )
+    run = compose.Run(book, report.as_of, lang, period, settings.escalate_after_h)
+    batch = compose.compose_digests(_news(items, ledger, "email", period), people, run)
     plan.messages += batch.messages
     plan.warnings += batch.warnings
     if options.team_summary:
-        team = compose.compose_team_summaries(
-            items, people, book=book, as_of=report.as_of, lang=lang, period=period
-        )
+        team = compose.compose_team_summaries(items, people, run)
         plan.messages += [m for m in team.messages if ledger.news(m.channel, period, m.notices)]
     for target in options.chats:
         channel = f"chat:{target.name}"
         plan.posts += compose.compose_chat(
-            _news(items, ledger, channel, period),
-            people,
-            [target],
-            book=book,
-            lang=lang,
-            period=period,
+            _news(items, ledger, channel, period), people, [target], run
         )
     return plan
 

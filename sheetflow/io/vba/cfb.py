@@ -85,6 +85,43 @@ def _dir_entry(entry: _Entry, size: int) -> bytes:
 
 def write_compound_file(streams: Mapping[str, bytes]) -> bytes:
     """The bytes of a compound file holding `streams` ({"VBA/dir": b"...", "PROJECT": ...})."""
+    root, entries = _directory_tree(streams)
+    mini_fat = _fill_mini_stream(root, entries)
+    big = [e for e in entries if e.kind == _STREAM and len(e.data) >= MINI_CUTOFF]
+    if root.data:
+        big.insert(0, root)  # the root's mini stream first, then the large streams
+    size = _Sizes.of(big, entries, mini_fat)
+    fat = [FREESECT] * (size.fat * (SECTOR // 4))
+    body = bytearray()
+    nxt = 0
+    for entry in big:
+        count = _sectors(len(entry.data), SECTOR)
+        entry.start = nxt
+        _chain(fat, nxt, count)
+        body += entry.data.ljust(count * SECTOR, b"\0")
+        nxt += count
+    first_minifat = ENDOFCHAIN
+    if mini_fat:
+        first_minifat = nxt
+        _chain(fat, nxt, size.minifat)
+        table = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
+        body += table.ljust(size.minifat * SECTOR, b"\xff")
+        nxt += size.minifat
+    first_dir = nxt
+    _chain(fat, nxt, size.directory)
+    body += _directory_sectors(entries, size.directory)
+    nxt += size.directory
+    fat_start = nxt
+    for i in range(size.fat):
+        fat[fat_start + i] = FATSECT
+    body += struct.pack(f"<{len(fat)}I", *fat)
+    assert nxt + size.fat == size.total
+    return _header(size, fat_start, first_dir, first_minifat) + bytes(body)
+
+
+def _directory_tree(streams: Mapping[str, bytes]) -> tuple[_Entry, list[_Entry]]:
+    """The root storage with a storage per folder and a stream per path; every entry numbered
+    in directory order and the children of each storage linked as a red-black tree."""
     root = _Entry("Root Entry", _ROOT)
     for path, data in streams.items():
         parent = root
@@ -111,11 +148,13 @@ def write_compound_file(streams: Mapping[str, bytes]) -> bytes:
             ordered = sorted(entry.children, key=lambda e: _sort_key(e.name))
             entry.child = _tree(ordered, 0, _depth(len(ordered)))
     root.colour = _BLACK
+    return root, entries
 
-    # small streams go into the mini stream, 64 bytes a mini sector
+
+def _fill_mini_stream(root: _Entry, entries: list[_Entry]) -> list[int]:
+    """Small streams go into the root's mini stream, 64 bytes a mini sector; the mini FAT."""
     mini = bytearray()
     mini_fat: list[int] = []
-    big = [e for e in entries if e.kind == _STREAM and len(e.data) >= MINI_CUTOFF]
     for entry in entries:
         if entry.kind == _STREAM and 0 < len(entry.data) < MINI_CUTOFF:
             count = _sectors(len(entry.data), MINI_SECTOR)
@@ -124,59 +163,54 @@ def write_compound_file(streams: Mapping[str, bytes]) -> bytes:
             _chain(mini_fat, entry.start, count)
             mini += entry.data.ljust(count * MINI_SECTOR, b"\0")
     root.data = bytes(mini)
-    if root.data:
-        big.insert(0, root)
+    return mini_fat
 
-    stream_sectors = sum(_sectors(len(e.data), SECTOR) for e in big)
-    dir_sectors = _sectors(len(entries) * 128, SECTOR)
-    minifat_sectors = _sectors(len(mini_fat) * 4, SECTOR)
-    fat_sectors = 1
-    other_sectors = stream_sectors + dir_sectors + minifat_sectors
-    while fat_sectors * (SECTOR // 4) < other_sectors + fat_sectors:
-        fat_sectors += 1
-    if fat_sectors > 109:
-        raise ValueError("compound file too large for a writer without DIFAT sectors")
-    total = stream_sectors + dir_sectors + minifat_sectors + fat_sectors
-    fat = [FREESECT] * (fat_sectors * (SECTOR // 4))
 
-    body = bytearray()
-    nxt = 0
-    for entry in big:  # the root's mini stream first, then the large streams
-        count = _sectors(len(entry.data), SECTOR)
-        entry.start = nxt
-        _chain(fat, nxt, count)
-        body += entry.data.ljust(count * SECTOR, b"\0")
-        nxt += count
-    first_minifat = ENDOFCHAIN
-    if mini_fat:
-        first_minifat = nxt
-        _chain(fat, nxt, minifat_sectors)
-        table = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
-        body += table.ljust(minifat_sectors * SECTOR, b"\xff")
-        nxt += minifat_sectors
-    first_dir = nxt
-    _chain(fat, nxt, dir_sectors)
+@dataclass(frozen=True)
+class _Sizes:
+    """Sectors of each part: the streams, the mini FAT, the directory and the FAT."""
+
+    streams: int
+    minifat: int
+    directory: int
+    fat: int
+
+    @property
+    def total(self) -> int:
+        return self.streams + self.directory + self.minifat + self.fat
+
+    @classmethod
+    def of(cls, big: list[_Entry], entries: list[_Entry], mini_fat: list[int]) -> _Sizes:
+        stream_sectors = sum(_sectors(len(e.data), SECTOR) for e in big)
+        dir_sectors = _sectors(len(entries) * 128, SECTOR)
+        minifat_sectors = _sectors(len(mini_fat) * 4, SECTOR)
+        fat_sectors = 1
+        other_sectors = stream_sectors + dir_sectors + minifat_sectors
+        while fat_sectors * (SECTOR // 4) < other_sectors + fat_sectors:
+            fat_sectors += 1
+        if fat_sectors > 109:
+            raise ValueError("compound file too large for a writer without DIFAT sectors")
+        return cls(stream_sectors, minifat_sectors, dir_sectors, fat_sectors)
+
+
+def _directory_sectors(entries: list[_Entry], sectors: int) -> bytes:
+    """The directory entries, padded with free entries to whole sectors (4 entries each)."""
     directory = b"".join(_dir_entry(e, len(e.data) if e.kind != _STORAGE else 0) for e in entries)
     free = b"\0" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", *[NOSTREAM] * 3)
     free = free.ljust(128, b"\0")
-    directory += free * (dir_sectors * 4 - len(entries))
-    body += directory
-    nxt += dir_sectors
-    fat_start = nxt
-    for i in range(fat_sectors):
-        fat[fat_start + i] = FATSECT
-    body += struct.pack(f"<{len(fat)}I", *fat)
-    assert nxt + fat_sectors == total
+    return directory + free * (sectors * 4 - len(entries))
 
-    difat = [fat_start + i for i in range(fat_sectors)] + [FREESECT] * (109 - fat_sectors)
+
+def _header(size: _Sizes, fat_start: int, first_dir: int, first_minifat: int) -> bytes:
+    difat = [fat_start + i for i in range(size.fat)] + [FREESECT] * (109 - size.fat)
     header = (
         SIGNATURE
         + bytes(16)
         + struct.pack("<HHHHH", 0x003E, 0x0003, 0xFFFE, 9, 6)
         + bytes(6)
-        + struct.pack("<IIII", 0, fat_sectors, first_dir, 0)
-        + struct.pack("<IIIII", MINI_CUTOFF, first_minifat, minifat_sectors, ENDOFCHAIN, 0)
+        + struct.pack("<IIII", 0, size.fat, first_dir, 0)
+        + struct.pack("<IIIII", MINI_CUTOFF, first_minifat, size.minifat, ENDOFCHAIN, 0)
         + struct.pack("<109I", *difat)
     )
     assert len(header) == SECTOR
-    return header + bytes(body)
+    return header
