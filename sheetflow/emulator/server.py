@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sheetflow.emulator import model
+from sheetflow.emulator import metadata, model
 from sheetflow.emulator.model import ApiError, Spreadsheet, bad
 from sheetflow.emulator.values import Unsupported
 
@@ -243,6 +243,8 @@ class Emulator:
             return _get_spreadsheet(book, query)
         if rest == ":batchUpdate" and method == "POST":
             return self._batch_update(book, data)
+        if rest.startswith("/developerMetadata"):
+            return metadata.route(book, method, rest, data)
         if rest == "/values:batchGet" and method == "GET":
             ranges = query.get("ranges", [])
             return {
@@ -324,7 +326,7 @@ class Emulator:
         self.books[book.spreadsheet_id] = work
         answer = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
         if data.get("includeSpreadsheetInResponse"):
-            answer["updatedSpreadsheet"] = work.to_json()
+            answer["updatedSpreadsheet"] = metadata.annotate(work, work.to_json())
         return answer
 
     def _values_batch_update(self, book: Spreadsheet, data: dict) -> dict:
@@ -379,7 +381,7 @@ def _json(body: bytes) -> dict:
 
 
 def _get_spreadsheet(book: Spreadsheet, query: dict) -> dict:
-    answer = book.to_json()
+    answer = metadata.annotate(book, book.to_json())
     with_grid = query.get("includeGridData", ["false"])[-1].lower() == "true"
     ranges = query.get("ranges", [])
     fields = query.get("fields", [""])[-1]
@@ -391,12 +393,13 @@ def _get_spreadsheet(book: Spreadsheet, query: dict) -> dict:
         ids = [s.sheet_id for s, *_ in wanted]
         answer["sheets"] = [e for e in answer["sheets"] if e["properties"]["sheetId"] in ids]
     if with_grid or "data" in fields.replace("/", "."):
+        cells = metadata.wants_cells(parse_mask(fields) if fields else None)
         for entry in answer["sheets"]:
             sheet = book.by_id(entry["properties"]["sheetId"])
             spans = [w[1:] for w in (wanted if ranges else []) if w[0] is sheet] or [
                 (0, sheet.row_count, 0, sheet.col_count)
             ]
-            entry["data"] = [book.grid_data(sheet, *span) for span in spans]
+            entry["data"] = [metadata.grid_data(book, sheet, *span, cells=cells) for span in spans]
     if fields:
         answer = mask(answer, parse_mask(fields))
     return answer
