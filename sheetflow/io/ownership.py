@@ -99,3 +99,27 @@ def ownership_from_names(names: Iterable[tuple[str, str | None, str | None]]) ->
         elif name == COLUMNS_NAME:
             columns[local or title] = frozenset(c for lo, hi in spans for c in range(lo, hi + 1))
     return Ownership(recorded, sheets, columns)
+
+
+# Google Sheets: developer metadata (visibility DOCUMENT, so any project with access reads it),
+# on the owned sheet (value: its canonical name) and on each owned column (value: its key).
+# Like Excel's references, a location follows the sheet or column when the user moves it.
+METADATA_SHEET_KEY = OWNED_NAME_PREFIX + "sheet"
+METADATA_COLUMN_KEY = OWNED_NAME_PREFIX + "column"
+METADATA_KEYS = (METADATA_SHEET_KEY, METADATA_COLUMN_KEY)
+
+
+def ownership_from_metadata(entries: Iterable[tuple[str, str, str, int | None]]) -> Ownership:
+    """`Ownership` from developer metadata: (sheet title, key, value, 0-based column or None)."""
+    recorded = False
+    sheets: dict[str, str] = {}
+    columns: dict[str, set[int]] = {}
+    for title, key, value, column in entries:
+        if key == METADATA_SHEET_KEY and column is None:
+            sheets[value] = title
+        elif key == METADATA_COLUMN_KEY and column is not None:
+            columns.setdefault(title, set()).add(column + 1)
+        else:
+            continue
+        recorded = True
+    return Ownership(recorded, sheets, {t: frozenset(c) for t, c in columns.items()})

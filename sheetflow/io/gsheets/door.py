@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gspread
 import requests
@@ -13,8 +13,9 @@ from gspread.exceptions import APIError
 
 from sheetflow.config import Config, load_config
 from sheetflow.core import i18n, plan, schema
-from sheetflow.core.workbook import Workbook, build_workbook
+from sheetflow.core.workbook import Ownership, Workbook, build_workbook
 from sheetflow.errors import SheetflowError, UsageError, WorkbookError
+from sheetflow.io import ownership
 from sheetflow.io.gsheets.render import EPOCH, TEMP_PREFIX, Render, quoted
 from sheetflow.io.gsheets.transport import (
     GaveUp,
@@ -29,7 +30,11 @@ from sheetflow.io.gsheets.transport import (
 # Google refuses a request body above 10 MiB and advises 2 MB for speed; at 2 MB a 50,000-row
 # refresh would need 7 requests instead of 5, each counted against 60 writes/minute/user.
 MAX_REQUEST_BYTES = 8_000_000
-META_FIELDS = "spreadsheetId,properties.title,sheets(properties,conditionalFormats,basicFilter)"
+# sheetflow's ownership records ride along: developer metadata on sheets and on columns
+META_FIELDS = (
+    "spreadsheetId,properties.title,sheets(properties,conditionalFormats,basicFilter,"
+    "developerMetadata,data(columnMetadata(developerMetadata)))"
+)
 
 
 def _from_serial(serial: float, date_only: bool) -> dt.datetime | dt.date:
@@ -73,6 +78,27 @@ class _Sheet:
     hidden: bool
     conditional: list[dict]
     basic_filter: dict | None
+    # sheetflow's developer metadata here: (metadataId, key, value, 0-based column or None)
+    records: list[tuple[int, str, str, int | None]] = field(default_factory=list)
+
+
+def _records(entry: dict) -> list[tuple[int, str, str, int | None]]:
+    """sheetflow's developer metadata on a sheet and on its columns."""
+    found = [
+        (m.get("metadataId", 0), m["metadataKey"], m.get("metadataValue", ""), None)
+        for m in entry.get("developerMetadata", [])
+        if m.get("metadataKey") in ownership.METADATA_KEYS
+    ]
+    for data in entry.get("data", []):
+        first = data.get("startColumn", 0)
+        for offset, dims in enumerate(data.get("columnMetadata", [])):
+            found += [
+                (m.get("metadataId", 0), m["metadataKey"], m.get("metadataValue", ""),
+                 first + offset)
+                for m in dims.get("developerMetadata", [])
+                if m.get("metadataKey") in ownership.METADATA_KEYS
+            ]
+    return found
 
 
 class GSheetDoor:
@@ -169,16 +195,26 @@ class GSheetDoor:
                     props.get("sheetId", 0), props.get("title", ""), props.get("index", 0),
                     grid.get("rowCount", 0), grid.get("columnCount", 0),
                     bool(props.get("hidden")), entry.get("conditionalFormats", []),
-                    entry.get("basicFilter"),
+                    entry.get("basicFilter"), _records(entry),
                 )
             )
         return sheets
 
     def read_rows(self) -> dict[str, list[list[object]]]:
-        """Every sheet's title -> rows; only input sheets get values, their dates as datetimes."""
+        """Every sheet's title -> rows; input sheets get values, their dates as datetimes.
+
+        Sheets named like an output are read too while the spreadsheet has no ownership
+        records (a run of an older version, or none yet): their content then tells sheetflow's
+        from the user's own; with records they need not be read.
+        """
         self._sheets = self._metadata()
         visible = [s for s in self._sheets if not s.title.startswith(TEMP_PREFIX)]
-        wanted = [s.title for s in visible if schema.sheet_for_title(s.title) is not None]
+        recorded = any(s.records for s in visible)
+        wanted = [
+            s.title for s in visible
+            if schema.sheet_for_title(s.title) is not None
+            or (not recorded and schema.output_sheet_for_title(s.title) is not None)
+        ]
         found: dict[str, list[list[object]]] = {}
         if wanted:
             answer = self._call(
@@ -196,9 +232,21 @@ class GSheetDoor:
         return {s.title: found.get(s.title, []) for s in visible}
 
     def read(self) -> Workbook:
-        book = build_workbook(self.read_rows(), source=self.name)
+        raw = self.read_rows()
+        book = build_workbook(raw, source=self.name, ownership=self.ownership())
         self.lang = book.language
         return book
+
+    def ownership(self) -> Ownership:
+        """What the spreadsheet records of sheetflow's earlier outputs (developer metadata)."""
+        if self._sheets is None:
+            self._sheets = self._metadata()
+        return ownership.ownership_from_metadata(
+            (s.title, key, value, column)
+            for s in self._sheets
+            if not s.title.startswith(TEMP_PREFIX)
+            for _, key, value, column in s.records
+        )
 
     # -- write
 

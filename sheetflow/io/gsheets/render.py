@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from sheetflow.core import i18n, plan
 from sheetflow.emulator.a1 import Bounds, parse_cells, split_sheet
 from sheetflow.errors import WorkbookError
+from sheetflow.io import ownership
 
 TEMP_PREFIX = "sheetflow-tmp-"
 EPOCH = dt.datetime(1899, 12, 30)  # day 0 of serial dates
@@ -273,6 +274,7 @@ class Render:
         for patch in self.output.patches:
             self._patch(patch)
         self._swap_owned(plans)
+        self._record(plans)
         limit = self.door.max_request_bytes
         setup = _pack(deletes + self.add + self.formats, limit)
         ranges = [r for grid in self.grids for r in grid.ranges(limit)]
@@ -554,6 +556,40 @@ class Render:
         patch_stages = [i for i in self.temp_ids if i not in {sid for _, (sid, _) in plans}]
         for sheet_id in patch_stages:
             self.swap.append({"deleteSheet": {"sheetId": sheet_id}})
+
+    def _record(self, plans: list[tuple[plan.SheetPlan, tuple[int, str]]]) -> None:
+        """Replace sheetflow's ownership records, in the swap: no request of their own.
+
+        Earlier records go first (by id, before the sheets they sit on are deleted); this
+        plan's outputs are recorded last, on the swapped-in sheets and the patched columns. A
+        plan of the user's content (sync, calendar) owns nothing and leaves them be.
+        """
+        records = ownership.plan_records(self.output)
+        if records is None:
+            return
+        self.swap[:0] = [
+            {"deleteDeveloperMetadata": {"dataFilter": {
+                "developerMetadataLookup": {"metadataId": metadata_id}}}}
+            for s in self.sheets if not s.title.startswith(TEMP_PREFIX)
+            for metadata_id, *_ in s.records
+        ]
+        ids = {sp.name: sheet_id for sp, (sheet_id, _) in plans}
+        for name in records.sheets:
+            self.swap.append(_metadata(ownership.METADATA_SHEET_KEY, name, {"sheetId": ids[name]}))
+        for patch in self.output.patches:
+            owned = records.columns.get(patch.title, ())
+            target = self.by_title[patch.title]
+            for column, position in zip(patch.columns, patch.positions):
+                if position in owned:
+                    where = {"dimensionRange": {"sheetId": target.sheet_id, "dimension": "COLUMNS",
+                                                "startIndex": position - 1, "endIndex": position}}
+                    self.swap.append(_metadata(ownership.METADATA_COLUMN_KEY, column.key, where))
+
+
+def _metadata(key: str, value: str, location: dict) -> dict:
+    return {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": key, "metadataValue": value, "location": location,
+        "visibility": "DOCUMENT"}}}
 
 
 def _chart(chart: plan.Chart, sheet_id: int) -> dict:
