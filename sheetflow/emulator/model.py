@@ -55,6 +55,7 @@ class Spreadsheet:
     properties: dict
     sheets: list[Sheet]
     named_ranges: list[dict] = field(default_factory=list)
+    developer_metadata: list[dict] = field(default_factory=list)  # see emulator/metadata.py
 
     def clone(self) -> Spreadsheet:
         return Spreadsheet(
@@ -62,6 +63,7 @@ class Spreadsheet:
             copy.deepcopy(self.properties),
             [s.clone() for s in self.sheets],
             copy.deepcopy(self.named_ranges),
+            copy.deepcopy(self.developer_metadata),
         )
 
     def reindex(self) -> None:

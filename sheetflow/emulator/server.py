@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sheetflow.emulator import a1, batch, model, ranges
+from sheetflow.emulator import a1, batch, metadata, model, ranges
 from sheetflow.emulator.errors import STATUS, ApiError, bad
 from sheetflow.emulator.model import Spreadsheet
 from sheetflow.emulator.values import Unsupported
@@ -241,6 +241,8 @@ class Emulator:
         book = self.books.get(key)
         if book is None:
             raise ApiError(404, "Requested entity was not found.")
+        if rest.startswith("/developerMetadata"):
+            return metadata.route(book, method, rest, data)
         call = _Call(book, data, query, {k: v[-1] for k, v in query.items()})
         route = _BOOK_ROUTES.get((method, rest))
         if route is None:
@@ -318,7 +320,8 @@ def _batch_update(emulator: Emulator, call: _Call) -> dict:
     key = call.book.spreadsheet_id
     answer = {"spreadsheetId": key, "replies": replies}
     if call.data.get("includeSpreadsheetInResponse"):
-        answer["updatedSpreadsheet"] = emulator.books[key].to_json()
+        work = emulator.books[key]
+        answer["updatedSpreadsheet"] = metadata.annotate(work, work.to_json())
     return answer
 
 
@@ -429,7 +432,7 @@ def _json(body: bytes) -> dict:
 
 
 def _get_spreadsheet(book: Spreadsheet, query: dict) -> dict:
-    answer = book.to_json()
+    answer = metadata.annotate(book, book.to_json())
     with_grid = query.get("includeGridData", ["false"])[-1].lower() == "true"
     ranges = query.get("ranges", [])
     fields = query.get("fields", [""])[-1]
@@ -441,12 +444,13 @@ def _get_spreadsheet(book: Spreadsheet, query: dict) -> dict:
         ids = [s.sheet_id for s, *_ in wanted]
         answer["sheets"] = [e for e in answer["sheets"] if e["properties"]["sheetId"] in ids]
     if with_grid or "data" in fields.replace("/", "."):
+        cells = metadata.wants_cells(parse_mask(fields) if fields else None)
         for entry in answer["sheets"]:
             sheet = book.by_id(entry["properties"]["sheetId"])
             spans = [w[1:] for w in (wanted if ranges else []) if w[0] is sheet] or [
                 (0, sheet.row_count, 0, sheet.col_count)
             ]
-            entry["data"] = [book.grid_data(sheet, *span) for span in spans]
+            entry["data"] = [metadata.grid_data(book, sheet, *span, cells=cells) for span in spans]
     if fields:
         answer = mask(answer, parse_mask(fields))
     return answer

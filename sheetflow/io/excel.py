@@ -24,8 +24,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from sheetflow.core import plan as P
-from sheetflow.core.workbook import Workbook, build_workbook
+from sheetflow.core.workbook import Ownership, Workbook, build_workbook
 from sheetflow.errors import WorkbookError
+from sheetflow.io import ownership
 
 SET_COLORS_LIMIT = 10_000  # xlwings' Range.set_colors takes at most this many cells a call
 _CHART_TYPES = {"column": "column_clustered", "bar": "bar_clustered", "line": "line", "pie": "pie"}
@@ -111,9 +112,73 @@ class ExcelDoor:
     def read(self) -> Workbook:
         try:
             raw = self.read_rows()
+            owned = self.ownership()
         except Exception as exc:  # COM / AppleScript / payload errors, one line for the user
             raise WorkbookError(f"cannot read the workbook {self.name}: {exc}") from exc
-        return build_workbook(raw, source=self.name)
+        return build_workbook(raw, source=self.name, ownership=owned)
+
+    # -- ownership: the file door's hidden `_sheetflow.` defined names --------------------------
+
+    def _owned_names(self) -> list[tuple[object, str, str | None, str | None]]:
+        """sheetflow's defined names: (xlwings Name, name, local sheet title, reference)."""
+        found = []
+        for name in self.book.names:
+            if self.remote:
+                entry = name.api  # the client's JSON: scope and reference as separate keys
+                bare = str(entry["name"]).rsplit("!", 1)[-1]
+                if not bare.startswith(ownership.OWNED_NAME_PREFIX):
+                    continue
+                local = None if entry.get("book_scope") else entry.get("scope_sheet_name")
+                if entry.get("refers_to") is None:
+                    # clients send the address alone ("H:L", or "H:L,N:N" for several areas);
+                    # Name.delete() needs the whole reference, which xlwings cannot build for
+                    # several areas: the door builds it and keeps it in the entry
+                    entry["refers_to"] = self._reference(entry)
+                found.append((name, bare, local, entry["refers_to"]))
+                continue
+            full = name.name  # "Log!_sheetflow.columns" for a name local to a sheet
+            local, _, bare = full.rpartition("!")
+            if bare.startswith(ownership.OWNED_NAME_PREFIX):
+                local = local.strip("'").replace("''", "'") or None
+                found.append((name, bare, local, name.refers_to))
+        return found
+
+    def _reference(self, entry: dict) -> str | None:
+        index, address = entry.get("sheet_index"), entry.get("address")
+        if index is None or not address:
+            return None
+        title = P.quote_title(self.book.sheets[index].name)
+        return "=" + ",".join(f"{title}!{part.strip()}" for part in str(address).split(","))
+
+    def ownership(self) -> Ownership:
+        """What the book records of sheetflow's earlier outputs (see `io.ownership`)."""
+        return ownership.ownership_from_names(
+            (bare, local, reference) for _, bare, local, reference in self._owned_names()
+        )
+
+    def _forget(self) -> None:
+        """Delete the `_sheetflow.` names, before the sheets they name change."""
+        for name, *_ in self._owned_names():
+            name.delete()
+            self.actions += 1
+
+    def _record(self, records: ownership.Records) -> None:
+        """This plan's `_sheetflow.` names, once its sheets exist."""
+        for name, local, reference in ownership.defined_names(records):
+            names = self.book.sheets[local].names if local else self.book.names
+            self._hide(names.add(name, reference))
+            self.actions += 1
+
+    def _hide(self, name) -> None:  # noqa: ANN001 - an xlwings Name
+        """Hidden like the file door's names, where the engine can: the remote engine (Office.js
+        through xlwings Server) has no call for a name's visibility."""
+        if self.remote:
+            return
+        api = name.api
+        if hasattr(api, "Visible"):  # Windows: the COM Name object
+            api.Visible = False
+        elif hasattr(api, "visible"):  # macOS: the AppleScript reference
+            api.visible.set(False)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -121,6 +186,11 @@ class ExcelDoor:
         """Render `plan` into the open workbook; returns the book's name."""
         if not self._size:
             self.read_rows()
+        # the names are replaced as the file door replaces them; a plan of the user's content
+        # (sync, calendar) owns nothing and leaves earlier names be
+        records = ownership.plan_records(plan)
+        if records is not None:
+            self._forget()
         for patch in plan.patches:
             self._patch(patch)
         titles = self._titles()
@@ -130,6 +200,8 @@ class ExcelDoor:
                 self.actions += 1
         for sheet_plan in plan.sheets:
             self._owned_sheet(sheet_plan)
+        if records is not None:
+            self._record(records)
         if plan.active and plan.active in self._titles():
             self.book.sheets[plan.active].activate()
             self.actions += 1

@@ -13,8 +13,10 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import openpyxl
 import python_calamine
 import xlwings as xw
+from openpyxl.workbook.defined_name import DefinedName
 
 
 def _js(value: object) -> object:
@@ -49,12 +51,43 @@ def sheet_json(name: str, rows: Sequence[Sequence[object]], notes: Sequence[str]
     }
 
 
+def file_names(path: Path) -> list[dict]:
+    """The defined names of a workbook file as xlwings' Office.js client sends them.
+
+    The client (xlwings Server's `getBookData`) sends range names only, each as its sheet's
+    position and the address without the sheet and without `$` (`H:L`; a name over several
+    areas as `H:L,N:N`, as VBA's `Range.Address` gives it), the scope apart.
+    """
+    wb = openpyxl.load_workbook(path)
+    titles = wb.sheetnames
+    scoped = [(None, n) for n in wb.defined_names.values()]
+    scoped += [(ws.title, n) for ws in wb.worksheets for n in ws.defined_names.values()]
+    out = []
+    for scope, name in scoped:
+        areas = [a.strip() for a in str(name.attr_text).split(",")]
+        sheets = {a.rpartition("!")[0].strip("'").replace("''", "'") for a in areas}
+        if len(sheets) != 1 or next(iter(sheets)) not in titles:
+            continue  # not a range of one sheet: the client leaves it out
+        address = ",".join(a.rpartition("!")[2].replace("$", "") for a in areas)
+        out.append({
+            "name": name.name,
+            "sheet_index": titles.index(next(iter(sheets))),
+            "address": address,
+            "scope_sheet_name": scope,
+            "scope_sheet_index": None if scope is None else titles.index(scope),
+            "book_scope": scope is None,
+        })
+    return out
+
+
 def book_json(
     path: Path,
     extra: Mapping[str, Sequence[Sequence[object]]] | None = None,
     notes: Mapping[str, Sequence[str]] | None = None,
+    names: Sequence[Mapping] = (),
 ) -> dict:
-    """The payload for the workbook file `path`; `extra` adds sheets, `notes` marks cells."""
+    """The payload for the workbook file `path`; `extra` adds sheets, `notes` marks cells,
+    `names` are the defined names (see `file_names`)."""
     calamine = python_calamine.CalamineWorkbook.from_path(str(path))
     sheets = [
         (name, calamine.get_sheet_by_name(name).to_python(skip_empty_area=False))
@@ -66,7 +99,7 @@ def book_json(
         "client": "Office.js",
         "version": xw.__version__,
         "book": {"name": path.name, "active_sheet_index": 0, "selection": "A1"},
-        "names": [],
+        "names": [dict(n) for n in names],
         "sheets": [sheet_json(name, rows, notes.get(name, ())) for name, rows in sheets],
     }
 
@@ -151,3 +184,44 @@ def file_cells(path: Path) -> dict[str, Cells]:
             if v not in ("", None)
         }
     return out
+
+
+def replay_names(payload: Mapping, actions: Sequence[Mapping], titles: Sequence[str]) -> list:
+    """(name, local sheet title or None, reference) after the client applied `actions`.
+
+    `titles` are the sheets after the actions: a name added local to a sheet is placed by the
+    sheet's position then, so names must be added after the sheets changed (the Excel door
+    adds them last).
+    """
+    start = list(payload["sheets"])
+    names = []
+    for entry in payload["names"]:
+        title = start[entry["sheet_index"]]["name"]
+        areas = ",".join(f"'{title}'!{a}" for a in entry["address"].split(","))
+        names.append((entry["name"], entry["scope_sheet_name"], "=" + areas))
+    for action in actions:
+        if action["func"] == "nameDelete":
+            bare, book_scope, scope_index = action["args"][2], action["args"][4], action["args"][5]
+            scope = None if book_scope else start[scope_index]["name"]
+            names = [n for n in names if (n[0], n[1]) != (bare, scope)]
+        elif action["func"] == "namesAdd":
+            position = action["sheet_position"]
+            scope = None if position is None else titles[position]
+            names.append((action["args"][0], scope, action["args"][1]))
+    return names
+
+
+def to_file(payload: Mapping, actions: Sequence[Mapping], path: Path) -> Path:
+    """The workbook after the client applied `actions`, saved as a file: values and names."""
+    cells = replay(payload, actions)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, sheet_cells in cells.items():
+        ws = wb.create_sheet(title)
+        for (row, col), value in sheet_cells.items():
+            ws.cell(row, col, shown(value))
+    for name, scope, reference in replay_names(payload, actions, list(cells)):
+        defined = DefinedName(name, attr_text=reference.lstrip("="), hidden=True)
+        (wb[scope].defined_names if scope else wb.defined_names)[name] = defined
+    wb.save(path)
+    return path

@@ -1,52 +1,26 @@
-"""The Google Sheets door: `gsheet:KEY` read into a `Workbook` and an `OutputPlan` written back.
+"""Rendering an `OutputPlan` as Sheets API requests, in the three phases of the door.
 
-Real gspread talks to the Sheets API; its HTTP session is injected so that every request goes
-to `config.sheets_api_url` (Google, or the local emulator). A refresh costs a fixed number of
-requests whatever the row count: one metadata get and one `values:batchGet` to read; to write,
-one `spreadsheets:batchUpdate` that adds hidden temporary sheets with their formats, one
-`values:batchUpdate` (RAW) that fills them, and one atomic `spreadsheets:batchUpdate` that swaps
-them in. Payloads above `max_request_bytes` (8 MB by default: Google answers 400 above 10 MiB and
-only advises 2 MB for speed) are split, which adds requests on the temporary sheets only;
-nothing the user sees changes before the last, atomic request. On failure the temporary sheets
-are deleted (and any left by a crashed run are deleted by the next one).
+`Render(door, plan).build()` gives (setup, fill, swap): batchUpdates that add the hidden
+temporary sheets with their formats, values:batchUpdates (RAW) that fill them, and one atomic
+batchUpdate that swaps them in. Nothing here sends a request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import math
-import os
 import random
 import secrets
-import stat
-import sys
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 
-import gspread
-import requests
-from google.auth.transport.requests import AuthorizedSession
-from gspread.exceptions import APIError
-from gspread.http_client import HTTPClient
-
-from sheetflow.config import SHEETS_API_DEFAULT, Config, load_config
-from sheetflow.core import i18n, plan, schema
-from sheetflow.core.workbook import Workbook, build_workbook
+from sheetflow.core import i18n, plan
 from sheetflow.emulator.a1 import Bounds, parse_cells, split_sheet
-from sheetflow.errors import SheetflowError, UsageError, WorkbookError
+from sheetflow.errors import WorkbookError
+from sheetflow.io import ownership
 
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 TEMP_PREFIX = "sheetflow-tmp-"
 EPOCH = dt.datetime(1899, 12, 30)  # day 0 of serial dates
-# Google refuses a request body above 10 MiB and advises 2 MB for speed; at 2 MB a 50,000-row
-# refresh would need 7 requests instead of 5, each counted against 60 writes/minute/user.
-MAX_REQUEST_BYTES = 8_000_000
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-META_FIELDS = "spreadsheetId,properties.title,sheets(properties,conditionalFormats,basicFilter)"
 PIXELS_PER_CHAR = 7  # column widths: Excel characters -> pixels
 PIXELS_PER_CM = 37.8
 
@@ -59,154 +33,6 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
     plan.AMOUNT: {"type": "NUMBER", "pattern": "#,##0.00"},
 }
 
-
-# ------------------------------------------------------------------------------ credentials
-
-
-def _key_file_warning(path: Path, lang: str, out: Callable[[str], None]) -> None:
-    """Warn (never fail) when a key file can be read by group or others."""
-    if os.name == "nt":
-        return
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRGRP | stat.S_IROTH):
-        out(i18n.text("gsheets.key_file_open", lang, path=path))
-
-
-def credentials(config: Config, lang: str = "en", warn: Callable[[str], None] | None = None):  # noqa: ANN201
-    """Google credentials from the config: a token, a service-account or OAuth user file."""
-    warn = warn or (lambda line: print(line, file=sys.stderr))
-    if config.google_token:
-        from google.oauth2.credentials import Credentials
-
-        return Credentials(token=config.google_token)
-    if not config.google_credentials:
-        raise UsageError(i18n.text("gsheets.no_credentials", lang))
-    path = Path(config.google_credentials).expanduser()
-    if not path.is_file():
-        raise UsageError(i18n.text("gsheets.no_key_file", lang, path=path))
-    _key_file_warning(path, lang, warn)
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(i18n.text("gsheets.bad_key_file", lang, path=path)) from exc
-    kind = info.get("type") if isinstance(info, dict) else None
-    try:
-        if kind == "service_account":
-            from google.oauth2 import service_account
-
-            return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
-        if kind == "authorized_user":
-            from google.oauth2.credentials import Credentials
-
-            return Credentials.from_authorized_user_info(info, scopes=SCOPES)
-    except (ValueError, KeyError) as exc:  # never echo the file: it holds the secret
-        raise UsageError(i18n.text("gsheets.bad_key_file", lang, path=path)) from exc
-    raise UsageError(i18n.text("gsheets.bad_key_file", lang, path=path))
-
-
-# ------------------------------------------------------------------------------ transport
-
-
-class RedirectingSession(AuthorizedSession):
-    """An authorised session that sends Sheets API requests to `base_url` and counts them."""
-
-    def __init__(self, creds, base_url: str = SHEETS_API_DEFAULT) -> None:  # noqa: ANN001
-        super().__init__(creds)
-        self.base_url = base_url.rstrip("/")
-        self.sent: list[tuple[str, str]] = []  # (method, url) of every request sent
-
-    def request(self, method, url, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
-        if url.startswith(SHEETS_API_DEFAULT):
-            url = self.base_url + url[len(SHEETS_API_DEFAULT) :]
-        self.sent.append((method.upper(), url))
-        return super().request(method, url, *args, **kwargs)
-
-
-@dataclass
-class RetryPolicy:
-    """Exponential backoff with full jitter on 429/5xx, `Retry-After` honoured, time bounded."""
-
-    base: float = 1.0  # first wait, seconds
-    cap: float = 32.0  # longest single wait
-    total: float = 120.0  # give up when the next wait would pass this
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-    rng: random.Random = field(default_factory=random.Random)
-
-    def wait(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.total)
-        return self.rng.uniform(0, min(self.cap, self.base * 2**attempt))
-
-
-class GaveUp(Exception):
-    """Retries exhausted; carries what the last answer was."""
-
-    def __init__(self, tries: int, seconds: float, last: str) -> None:
-        super().__init__(last)
-        self.tries, self.seconds, self.last = tries, seconds, last
-
-
-def _retry_after(response: requests.Response | None) -> float | None:
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        if when is None:
-            return None
-        return (when - dt.datetime.now(tz=when.tzinfo or dt.timezone.utc)).total_seconds()
-
-
-def _compact(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _describe(response: requests.Response) -> str:
-    try:
-        error = response.json()["error"]
-        return f"{error.get('code')} {error.get('status')}"
-    except (ValueError, KeyError, TypeError):
-        return str(response.status_code)
-
-
-class RetryingHTTPClient(HTTPClient):
-    """gspread's HTTP client with sheetflow's retry policy (gspread's own ignores Retry-After)."""
-
-    policy: RetryPolicy = RetryPolicy()
-
-    def request(self, method, endpoint, params=None, data=None, json=None, files=None,  # noqa: ANN001, ANN201, A002
-                headers=None):
-        if json is not None:  # compact JSON: the size `_pack` measured is the size sent
-            data = _compact(json)
-            headers = {**(headers or {}), "Content-Type": "application/json"}
-            json = None
-        started = self.policy.clock()
-        attempt = 0
-        while True:
-            try:
-                return super().request(method, endpoint, params=params, data=data, json=json,
-                                       files=files, headers=headers)
-            except APIError as exc:
-                response = exc.response
-                if response.status_code not in RETRY_STATUSES:
-                    raise
-                last, after = _describe(response), _retry_after(response)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last, after = type(exc).__name__, None
-            pause = self.policy.wait(attempt, after)
-            elapsed = self.policy.clock() - started
-            if elapsed + pause > self.policy.total:
-                raise GaveUp(attempt + 1, round(elapsed, 1), last)
-            self.policy.sleep(pause)
-            attempt += 1
-
-
-# ------------------------------------------------------------------------------ values
 
 
 def _cell_out(value: object) -> object:
@@ -230,230 +56,8 @@ def _cell_out(value: object) -> object:
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
-def _from_serial(serial: float, date_only: bool) -> dt.datetime | dt.date:
-    stamp = EPOCH + dt.timedelta(milliseconds=round(serial * 86_400_000))
-    return stamp.date() if date_only and stamp.time() == dt.time() else stamp
-
-
-def _with_dates(title: str, rows: list[list[object]]) -> list[list[object]]:
-    """Serial numbers in the date columns of an input sheet -> datetimes, to the millisecond."""
-    sheet = schema.sheet_for_title(title)
-    if sheet is None or not rows:
-        return rows
-    lookup = schema.column_lookup(sheet)
-    dated = {}
-    for index, header in enumerate(rows[0]):
-        column = lookup.get(schema.normalise_name(header)) if isinstance(header, str) else None
-        if column is not None and column.kind in (schema.DATE, schema.DATETIME):
-            dated[index] = column.kind == schema.DATE
-    if not dated:
-        return rows
-    for row in rows[1:]:
-        for index, date_only in dated.items():
-            if index < len(row):
-                value = row[index]
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                    row[index] = _from_serial(value, date_only)
-    return rows
-
-
 def quoted(title: str) -> str:
     return plan.quote_title(title)
-
-
-# ------------------------------------------------------------------------------ the door
-
-
-@dataclass
-class _Sheet:
-    sheet_id: int
-    title: str
-    index: int
-    rows: int
-    cols: int
-    hidden: bool
-    conditional: list[dict]
-    basic_filter: dict | None
-
-
-class GSheetDoor:
-    """A Google Sheet by key; read once, write an output plan back atomically."""
-
-    def __init__(
-        self,
-        key: str,
-        config: Config,
-        *,
-        policy: RetryPolicy | None = None,
-        max_request_bytes: int | None = None,
-        warn: Callable[[str], None] | None = None,
-    ) -> None:
-        if not key or "/" in key or any(ch.isspace() for ch in key):
-            raise UsageError(i18n.text("gsheets.bad_key", "en"))
-        self.key = key
-        self.config = config
-        self.lang = "en"
-        creds = credentials(config, warn=warn)
-        self.session = RedirectingSession(creds, config.sheets_api_url)
-        self.client = gspread.Client(creds, session=self.session, http_client=RetryingHTTPClient)
-        self.http: RetryingHTTPClient = self.client.http_client  # type: ignore[assignment]
-        self.http.policy = policy or _policy_from(config)
-        self.http.timeout = (10, 300)
-        google = config.section("google")
-        self.max_request_bytes = int(
-            max_request_bytes
-            or os.environ.get("SHEETFLOW_SHEETS_MAX_REQUEST_BYTES")
-            or google.get("max_request_bytes")
-            or MAX_REQUEST_BYTES
-        )
-        self.title = ""
-        self._sheets: list[_Sheet] | None = None
-        self.stats: dict[str, int] = {}
-
-    @property
-    def name(self) -> str:
-        return f"gsheet:{self.key}"
-
-    @property
-    def request_count(self) -> int:
-        return len(self.session.sent)
-
-    # -- calls with errors mapped to one line
-
-    def _call(self, func: Callable, *args: object, **kwargs: object):  # noqa: ANN202
-        try:
-            return func(*args, **kwargs)
-        except GaveUp as exc:
-            raise SheetflowError(
-                i18n.text("gsheets.gave_up", self.lang, key=self.key, tries=exc.tries,
-                          seconds=exc.seconds, last=exc.last)
-            ) from None
-        except APIError as exc:
-            raise self._error(exc.response) from None
-        except requests.RequestException as exc:
-            raise SheetflowError(
-                i18n.text("gsheets.unreachable", self.lang, key=self.key,
-                          url=self.config.sheets_api_url, reason=type(exc).__name__)
-            ) from None
-
-    def _error(self, response: requests.Response) -> SheetflowError:
-        code = response.status_code
-        if code == 404:
-            return WorkbookError(i18n.text("gsheets.not_found", self.lang, key=self.key))
-        if code == 403:
-            return WorkbookError(i18n.text("gsheets.denied", self.lang, key=self.key))
-        if code == 401:
-            return WorkbookError(i18n.text("gsheets.unauthenticated", self.lang, key=self.key))
-        try:
-            message = str(response.json()["error"]["message"]).splitlines()[0][:300]
-        except (ValueError, KeyError, TypeError, IndexError):
-            message = response.text[:200]
-        return SheetflowError(
-            i18n.text("gsheets.refused", self.lang, key=self.key, status=_describe(response),
-                      message=message)
-        )
-
-    # -- read
-
-    def _metadata(self) -> list[_Sheet]:
-        meta = self._call(
-            self.http.fetch_sheet_metadata, self.key,
-            params={"includeGridData": "false", "fields": META_FIELDS},
-        )
-        self.title = meta.get("properties", {}).get("title", "")
-        sheets = []
-        for entry in meta.get("sheets", []):
-            props = entry.get("properties", {})
-            grid = props.get("gridProperties", {})
-            sheets.append(
-                _Sheet(
-                    props.get("sheetId", 0), props.get("title", ""), props.get("index", 0),
-                    grid.get("rowCount", 0), grid.get("columnCount", 0),
-                    bool(props.get("hidden")), entry.get("conditionalFormats", []),
-                    entry.get("basicFilter"),
-                )
-            )
-        return sheets
-
-    def read_rows(self) -> dict[str, list[list[object]]]:
-        """Every sheet's title -> rows; only input sheets get values, their dates as datetimes."""
-        self._sheets = self._metadata()
-        visible = [s for s in self._sheets if not s.title.startswith(TEMP_PREFIX)]
-        wanted = [s.title for s in visible if schema.sheet_for_title(s.title) is not None]
-        found: dict[str, list[list[object]]] = {}
-        if wanted:
-            answer = self._call(
-                self.http.values_batch_get, self.key, [quoted(t) for t in wanted],
-                params={"valueRenderOption": "UNFORMATTED_VALUE",
-                        "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"},
-            )
-            for title, value_range in zip(wanted, answer.get("valueRanges", [])):
-                rows = value_range.get("values", [])
-                # the API trims each row's empty tail; a file reader gives the full rectangle
-                width = max((len(r) for r in rows), default=0)
-                for row in rows:
-                    row.extend([""] * (width - len(row)))
-                found[title] = _with_dates(title, rows)
-        return {s.title: found.get(s.title, []) for s in visible}
-
-    def read(self) -> Workbook:
-        book = build_workbook(self.read_rows(), source=self.name)
-        self.lang = book.language
-        return book
-
-    # -- write
-
-    def write(self, output: plan.OutputPlan) -> str:
-        """Render `output` with a fixed number of requests; the user's view changes atomically."""
-        if self._sheets is None:
-            self._sheets = self._metadata()
-        start = self.request_count
-        render = _Render(self, output)
-        setup, fill, swap = render.build()
-        try:
-            self._send_all(setup, fill, swap)
-        except BaseException:
-            self._cleanup(render.temp_ids)
-            raise
-        self._sheets = None  # ids and sizes changed: read again before another write
-        self.stats = {"requests": self.request_count - start, "split_extra": render.split_extra}
-        return i18n.text("gsheets.wrote", output.language, key=self.key,
-                         requests=self.stats["requests"])
-
-    def _send_all(self, setup: list[list[dict]], fill: list[list[dict]], swap: list[dict]) -> None:
-        for requests_ in setup:
-            self._call(self.http.batch_update, self.key, {"requests": requests_})
-        for data in fill:
-            self._call(self.http.values_batch_update, self.key,
-                       {"valueInputOption": "RAW", "data": data})
-        self._call(self.http.batch_update, self.key, {"requests": swap})
-
-    def _cleanup(self, temp_ids: Sequence[int]) -> None:
-        """Delete the temporary sheets of a failed write (best effort: the next run also does)."""
-        if not temp_ids:
-            return
-        try:
-            sheets = self._metadata()
-            present = {s.sheet_id for s in sheets}
-            doomed = [{"deleteSheet": {"sheetId": i}} for i in temp_ids if i in present]
-            if doomed:
-                self.http.batch_update(self.key, {"requests": doomed})
-        except (APIError, GaveUp, requests.RequestException):
-            pass
-
-
-def _policy_from(config: Config) -> RetryPolicy:
-    seconds = os.environ.get("SHEETFLOW_SHEETS_RETRY_SECONDS") or config.section("google").get(
-        "retry_seconds"
-    )
-    policy = RetryPolicy()
-    if seconds not in (None, ""):
-        try:
-            policy.total = float(seconds)  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise UsageError(f"retry_seconds: not a number: {seconds!r}") from exc
-        policy.base = min(policy.base, max(policy.total / 8, 0.01))
-    return policy
 
 
 # ------------------------------------------------------------------------------ rendering
@@ -605,10 +209,10 @@ class _Grid:
         }
 
 
-class _Render:
+class Render:
     """Turns an OutputPlan into the three phases of requests (see the module doc)."""
 
-    def __init__(self, door: GSheetDoor, output: plan.OutputPlan) -> None:
+    def __init__(self, door, output: plan.OutputPlan) -> None:
         self.door = door
         self.output = output
         self.sheets = list(door._sheets or [])
@@ -670,6 +274,7 @@ class _Render:
         for patch in self.output.patches:
             self._patch(patch)
         self._swap_owned(plans)
+        self._record(plans)
         limit = self.door.max_request_bytes
         setup = _pack(deletes + self.add + self.formats, limit)
         ranges = [r for grid in self.grids for r in grid.ranges(limit)]
@@ -823,6 +428,26 @@ class _Render:
         rows = sorted(patch.rows)
         last_row = max([patch.header_row, *rows])
         height = max(target.rows, last_row)
+        stage_id = self._stage(patch, rows, height)
+        # the swap: grow the user's grid, paste the staged runs, conditional fills, filter
+        need_cols = max(patch.positions) if patch.positions else 0
+        if need_cols > target.cols:
+            self.swap.append({"appendDimension": {"sheetId": target.sheet_id,
+                                                  "dimension": "COLUMNS",
+                                                  "length": need_cols - target.cols}})
+        if last_row > target.rows:
+            self.swap.append({"appendDimension": {"sheetId": target.sheet_id,
+                                                  "dimension": "ROWS",
+                                                  "length": last_row - target.rows}})
+        self._paste(patch, stage_id, target.sheet_id, rows, height)
+        self._patch_fills(patch, target, height)
+        if patch.autofilter:
+            flt = dict(target.basic_filter or {})
+            flt["range"] = _ref_grid(target.sheet_id, patch.autofilter)
+            self.swap.append({"setBasicFilter": {"filter": flt}})
+
+    def _stage(self, patch: plan.Patch, rows: list[int], height: int) -> int:
+        """The patch's columns on a temporary sheet, side by side from A, at their rows."""
         width = len(patch.columns)
         stage_id, stage_title = self._temp("patch", height, width)
         grid = _Grid(stage_title)
@@ -841,23 +466,17 @@ class _Render:
                 self._stage_formats(stage_id, column, rows, order, col)
         if patch.header_style is not None:
             self._style(stage_id, patch.header_style, patch.header_row, patch.header_row, 1, width)
-        # the swap: grow the user's grid, paste the staged runs, conditional fills, filter
-        need_cols = max(patch.positions) if patch.positions else 0
-        if need_cols > target.cols:
-            self.swap.append({"appendDimension": {"sheetId": target.sheet_id,
-                                                  "dimension": "COLUMNS",
-                                                  "length": need_cols - target.cols}})
-        if last_row > target.rows:
-            self.swap.append({"appendDimension": {"sheetId": target.sheet_id,
-                                                  "dimension": "ROWS",
-                                                  "length": last_row - target.rows}})
+        return stage_id
+
+    def _paste(self, patch: plan.Patch, stage_id: int, target_id: int, rows: list[int],
+               height: int) -> None:
+        """Staged column j+1 goes to positions[j]; neighbours on both sides paste together."""
         if patch.clear_other_rows:
             first = patch.header_row if patch.header_style is not None else patch.header_row + 1
             row_runs = [(first, height)]
         else:
             wanted = sorted(set(rows) | ({patch.header_row} if patch.header_style else set()))
             row_runs = _runs(wanted)
-        # staged column j+1 goes to positions[j]; neighbours on both sides paste together
         spans: list[list[int]] = []
         for j, position in enumerate(patch.positions):
             if spans and position == patch.positions[spans[-1][-1]] + 1:
@@ -870,10 +489,12 @@ class _Render:
             for r0, r1 in row_runs:
                 self.swap.append({"copyPaste": {
                     "source": _grid(stage_id, r0, r1, j0, j1),
-                    "destination": _grid(target.sheet_id, r0, r1, p0, p0 + j1 - j0),
+                    "destination": _grid(target_id, r0, r1, p0, p0 + j1 - j0),
                     "pasteType": "PASTE_NORMAL", "pasteOrientation": "NORMAL"}})
+
+    def _patch_fills(self, patch: plan.Patch, target, height: int) -> None:  # noqa: ANN001
+        """This run's fills replace the previous run's; a patch without fills keeps every rule."""
         owned_cols = {p - 1 for p in patch.positions}
-        # this run's fills replace the previous run's; a patch without fills keeps every rule
         for index in sorted(range(len(target.conditional) if patch.fills else 0), reverse=True):
             rule = target.conditional[index]
             ranges = rule.get("ranges") or []
@@ -890,10 +511,6 @@ class _Render:
                 if grid_range.get("endRowIndex", 0) > height:  # "to the last row": unbounded
                     del grid_range["endRowIndex"]
             self.swap.append(rule)
-        if patch.autofilter:
-            flt = dict(target.basic_filter or {})
-            flt["range"] = _ref_grid(target.sheet_id, patch.autofilter)
-            self.swap.append({"setBasicFilter": {"filter": flt}})
 
     def _stage_formats(self, sheet_id: int, column: plan.Column, rows: list[int],
                        order: Mapping[int, int], col: int) -> None:
@@ -940,6 +557,40 @@ class _Render:
         for sheet_id in patch_stages:
             self.swap.append({"deleteSheet": {"sheetId": sheet_id}})
 
+    def _record(self, plans: list[tuple[plan.SheetPlan, tuple[int, str]]]) -> None:
+        """Replace sheetflow's ownership records, in the swap: no request of their own.
+
+        Earlier records go first (by id, before the sheets they sit on are deleted); this
+        plan's outputs are recorded last, on the swapped-in sheets and the patched columns. A
+        plan of the user's content (sync, calendar) owns nothing and leaves them be.
+        """
+        records = ownership.plan_records(self.output)
+        if records is None:
+            return
+        self.swap[:0] = [
+            {"deleteDeveloperMetadata": {"dataFilter": {
+                "developerMetadataLookup": {"metadataId": metadata_id}}}}
+            for s in self.sheets if not s.title.startswith(TEMP_PREFIX)
+            for metadata_id, *_ in s.records
+        ]
+        ids = {sp.name: sheet_id for sp, (sheet_id, _) in plans}
+        for name in records.sheets:
+            self.swap.append(_metadata(ownership.METADATA_SHEET_KEY, name, {"sheetId": ids[name]}))
+        for patch in self.output.patches:
+            owned = records.columns.get(patch.title, ())
+            target = self.by_title[patch.title]
+            for column, position in zip(patch.columns, patch.positions):
+                if position in owned:
+                    where = {"dimensionRange": {"sheetId": target.sheet_id, "dimension": "COLUMNS",
+                                                "startIndex": position - 1, "endIndex": position}}
+                    self.swap.append(_metadata(ownership.METADATA_COLUMN_KEY, column.key, where))
+
+
+def _metadata(key: str, value: str, location: dict) -> dict:
+    return {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": key, "metadataValue": value, "location": location,
+        "visibility": "DOCUMENT"}}}
+
 
 def _chart(chart: plan.Chart, sheet_id: int) -> dict:
     anchor = _bounds(chart.anchor)
@@ -971,9 +622,3 @@ def _chart(chart: plan.Chart, sheet_id: int) -> dict:
              "axis": axis, "domains": [{"domain": domain}], "series": series, "headerCount": 0}
     return {"spec": {"title": chart.title, "basicChart": basic}, "position": position}
 
-
-def open_gsheet(key: str, config: Config | None = None, out: str | None = None) -> GSheetDoor:
-    """The door of `gsheet:KEY` (called by `sheetflow.io.doors.open_book`)."""
-    if out:
-        raise UsageError("--out: a gsheet: book is written in place; --out is for files")
-    return GSheetDoor(key.strip(), config or load_config(None))
