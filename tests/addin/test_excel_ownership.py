@@ -21,7 +21,7 @@ from tests.addin.officejs import book_json, file_names, replay, replay_names, to
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2024-10-09T16:00"
-OUTPUTS = ["duration_h", "sla_h", "due", "status", "overdue_h"]
+OUTPUTS = ["Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"]  # English display labels
 MINE = {(1, 1): "My own summary", (2, 1): "budget", (2, 2): 42}
 
 

@@ -19,7 +19,8 @@ from sheetflow.io.gsheets import GSheetDoor, RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2024-10-09T16:00"
-OUTPUTS = ["duration_h", "sla_h", "due", "status", "overdue_h"]
+CODES = ["duration_h", "sla_h", "due", "status", "overdue_h"]  # what the records name
+OUTPUTS = ["Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"]  # English display labels
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_users_summary_and_status_column_are_kept_outputs_go_beside(
     recorded = records(emulator, key)
     assert ("_sheetflow.sheet", "Summary", "Summary (sheetflow)") in recorded
     assert [r for r in recorded if r[2].startswith("Log:")] == sorted(
-        ("_sheetflow.column", name, f"Log:{8 + i}") for i, name in enumerate(OUTPUTS)
+        ("_sheetflow.column", name, f"Log:{8 + i}") for i, name in enumerate(CODES)
     )
 
 
