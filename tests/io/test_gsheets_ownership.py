@@ -158,3 +158,29 @@ def test_unread_sheet_named_like_an_output_is_no_longer_replaced(emulator, confi
     refresh(key, config)
     assert emulator.values(key, "Summary!A1") == [["mine"]]
     assert "Summary (sheetflow)" in titles(emulator, key)
+
+
+def test_computed_headers_go_past_a_merge_on_the_header_row(emulator, config, tmp_path) -> None:
+    """A merge the user made over H1:J1 of Log (read from the sheet's `merges`, in the same
+    metadata request): the computed columns start at K, on a second refresh too."""
+    path = Path(shutil.copy(ROOT / "workbooks" / "complaints_en.xlsx", tmp_path / "m.xlsx"))
+    key = load_workbook(emulator, path)
+    log_id = next(s.sheet_id for s in emulator.book(key).sheets if s.title == "Log")
+    answer = requests.post(
+        f"{emulator.url}/v4/spreadsheets/{key}:batchUpdate",
+        headers={"Authorization": "Bearer t"},
+        json={"requests": [
+            {"updateCells": {"rows": [{"values": [{"userEnteredValue": {"stringValue": "Team"}}]}],
+                             "fields": "userEnteredValue",
+                             "start": {"sheetId": log_id, "rowIndex": 0, "columnIndex": 7}}},
+            {"mergeCells": {"mergeType": "MERGE_ALL", "range": {
+                "sheetId": log_id, "startRowIndex": 0, "endRowIndex": 1,
+                "startColumnIndex": 7, "endColumnIndex": 10}}},
+        ]},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    for _ in range(2):
+        door, _ = refresh(key, config)
+        assert door.request_count == 5
+        header = emulator.values(key, "Log!A1:O1")[0]
+        assert header[7:] == ["Team", "", "", *OUTPUTS]

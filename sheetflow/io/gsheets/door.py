@@ -32,7 +32,7 @@ from sheetflow.io.gsheets.transport import (
 MAX_REQUEST_BYTES = 8_000_000
 # sheetflow's ownership records ride along: developer metadata on sheets and on columns
 META_FIELDS = (
-    "spreadsheetId,properties.title,sheets(properties,conditionalFormats,basicFilter,"
+    "spreadsheetId,properties.title,sheets(properties,conditionalFormats,basicFilter,merges,"
     "developerMetadata,data(columnMetadata(developerMetadata)))"
 )
 
@@ -80,6 +80,17 @@ class _Sheet:
     basic_filter: dict | None
     # sheetflow's developer metadata here: (metadataId, key, value, 0-based column or None)
     records: list[tuple[int, str, str, int | None]] = field(default_factory=list)
+    # merged ranges: first row, first column, last row, last column (0-based, inclusive)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def _merges(entry: dict) -> list[tuple[int, int, int, int]]:
+    """The sheet's merges (GridRanges, end exclusive) as inclusive 0-based corners."""
+    return [
+        (m.get("startRowIndex", 0), m.get("startColumnIndex", 0),
+         m.get("endRowIndex", 1) - 1, m.get("endColumnIndex", 1) - 1)
+        for m in entry.get("merges", [])
+    ]  # fmt: skip
 
 
 def _records(entry: dict) -> list[tuple[int, str, str, int | None]]:
@@ -195,7 +206,7 @@ class GSheetDoor:
                     props.get("sheetId", 0), props.get("title", ""), props.get("index", 0),
                     grid.get("rowCount", 0), grid.get("columnCount", 0),
                     bool(props.get("hidden")), entry.get("conditionalFormats", []),
-                    entry.get("basicFilter"), _records(entry),
+                    entry.get("basicFilter"), _records(entry), _merges(entry),
                 )
             )
         return sheets
@@ -233,7 +244,10 @@ class GSheetDoor:
 
     def read(self) -> Workbook:
         raw = self.read_rows()
-        book = build_workbook(raw, source=self.name, ownership=self.ownership())
+        merges = {s.title: s.merges for s in self._sheets or () if s.merges}
+        book = build_workbook(
+            raw, source=self.name, ownership=self.ownership(), merges=merges
+        )
         self.lang = book.language
         return book
 
