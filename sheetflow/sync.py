@@ -29,7 +29,7 @@ from sheetflow.config import Config, load_config
 from sheetflow.core import i18n, schema
 from sheetflow.core.layout import column_width
 from sheetflow.core.plan import DATE, DATETIME, TEXT, Block, Column, OutputPlan, Patch, SheetPlan
-from sheetflow.core.workbook import build_workbook
+from sheetflow.core.workbook import Ownership, build_workbook
 from sheetflow.errors import SheetflowError, UsageError
 from sheetflow.io.doors import GSHEET_PREFIX, Door, open_book
 from sheetflow.state import open_state
@@ -124,25 +124,39 @@ def _trim(row: Sequence[object]) -> tuple[object, ...]:
     return tuple(out)
 
 
-def contents(raw: Mapping[str, Sequence[Sequence[object]]]) -> dict[str, Content]:
-    """The input sheets of a workbook read as title -> rows (the first tab of a sheet wins)."""
+def contents(
+    raw: Mapping[str, Sequence[Sequence[object]]], ownership: Ownership | None = None
+) -> dict[str, Content]:
+    """The input sheets of a workbook read as title -> rows (the first tab of a sheet wins).
+
+    ownership: what the book records of sheetflow's computed columns; where it records them,
+    only those are sheetflow's (a user's own `Status` column is content, copied like any other).
+    """
     found: dict[str, Content] = {}
     for title, rows in raw.items():
         sheet = schema.sheet_for_title(title)
         if sheet is None or sheet.name in found:
             continue
-        found[sheet.name] = _content(sheet, title, rows)
+        recorded = None
+        if ownership is not None and ownership.recorded:
+            recorded = {c - 1 for c in ownership.columns.get(title, frozenset())}
+        found[sheet.name] = _content(sheet, title, rows, recorded)
     return found
 
 
-def _content(sheet: schema.Sheet, title: str, rows: Sequence[Sequence[object]]) -> Content:
+def _content(
+    sheet: schema.Sheet,
+    title: str,
+    rows: Sequence[Sequence[object]],
+    recorded: set[int] | None = None,
+) -> Content:
     header = list(rows[0]) if rows else []
     lookup = schema.column_lookup(sheet)
     outputs = {col.name for col in sheet.outputs}
     computed = set()
     for index, name in enumerate(header):
         col = lookup.get(schema.normalise_name(name)) if isinstance(name, str) else None
-        if col is not None and col.name in outputs:
+        if col is not None and col.name in outputs and (recorded is None or index in recorded):
             computed.add(index)
     width = max((len(r) for r in rows), default=0)
     keep = [i for i in range(width) if i not in computed]
@@ -329,8 +343,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
 
 
-def _read(door: Door) -> dict[str, list[list[object]]]:
-    return door.read_rows()  # type: ignore[attr-defined]  # file and Google doors have it
+def _read(door: Door) -> tuple[dict[str, list[list[object]]], Ownership | None]:
+    """The door's sheets as rows, and what it records of sheetflow's outputs."""
+    rows = door.read_rows()  # type: ignore[attr-defined]  # file and Google doors have it
+    recorded = getattr(door, "ownership", None)
+    return rows, recorded() if recorded is not None else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -340,12 +357,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(i18n.text("sync.same", "en"))
     src_door = open_book(args.src, config)
     dst_door = open_book(args.dst, config)
-    src_raw = _read(src_door)
+    src_raw, src_owned = _read(src_door)
     lang = build_workbook(src_raw, source=args.src).language
-    src = contents(src_raw)
+    src = contents(src_raw, src_owned)
     if not src:
         raise UsageError(i18n.text("sync.no_inputs", lang, src=args.src))
-    dst = contents(_read(dst_door))
+    dst = contents(*_read(dst_door))
     changes = {name: diff(content, dst.get(name)) for name, content in src.items()}
     with closing(open_state(config.state_dir)) as db:
         before = stored_digests(db, src_id, dst_id)

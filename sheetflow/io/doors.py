@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from sheetflow.config import Config
 from sheetflow.core.plan import OutputPlan
-from sheetflow.core.workbook import Workbook
+from sheetflow.core.workbook import Ownership, Workbook
 from sheetflow.errors import UsageError
 
 GSHEET_PREFIX = "gsheet:"
@@ -65,6 +65,14 @@ class FileDoor:
 
         self._snapshot, rows = read_snapshot_rows(self.path)
         return rows
+
+    def ownership(self) -> Ownership:
+        """What the file records of sheetflow's earlier outputs (its `_sheetflow.` names)."""
+        from sheetflow.io.xlsx.reader import ownership_of
+
+        if self._snapshot is None:
+            self.read_rows()
+        return ownership_of(self._snapshot.data)
 
     def write(self, plan: OutputPlan) -> str:
         from sheetflow.io.xlsx import write_plan

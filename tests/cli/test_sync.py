@@ -184,3 +184,32 @@ def test_usage_mistakes_are_one_line_exit_2(env, capsys, tmp_path) -> None:
     blank = env.create_spreadsheet("blank")
     code, _, err = run(capsys, "sync", f"gsheet:{blank}", str(src))
     assert code == 2 and "none of the input sheets" in err
+
+
+def test_a_users_status_column_is_content_and_the_records_survive(capsys, tmp_path) -> None:
+    """Both books have the user's own `status` column in Log beside sheetflow's (told apart by
+    the ownership records). A sync copies the user's column as content and leaves DST's records
+    be, so DST's next refresh finds its own outputs: no `(sheetflow)` sheet, the column kept."""
+    src = book_copy(tmp_path, as_name="src.xlsx")
+    wb = openpyxl.load_workbook(src)
+    log = wb["Log"]
+    mine = log.max_column + 1
+    log.cell(1, mine, "status")
+    for row in range(2, log.max_row + 1):
+        log.cell(row, mine, f"checked {row}")
+    wb.save(src)
+    assert run(capsys, "refresh", str(src), "--as-of", AS_OF)[0] == 0
+    dst = Path(shutil.copy(src, tmp_path / "dst.xlsx"))
+    wb = openpyxl.load_workbook(src)
+    wb["Log"]["G3"] = "re-checked"  # the user's column, edited in SRC
+    wb.save(src)
+    before = CalamineWorkbook.from_path(str(dst)).sheet_names
+    code, out, err = run(capsys, "sync", str(src), str(dst))
+    assert code == 0, err
+    assert "Log: 0 added, 1 changed, 0 removed" in out.splitlines()
+    assert run(capsys, "refresh", str(dst), "--as-of", AS_OF)[0] == 0
+    after = CalamineWorkbook.from_path(str(dst))
+    assert after.sheet_names == before  # its own Summary, Overdue... found again, none added
+    log = after.get_sheet_by_name("Log").to_python()
+    assert log[0][6:12] == ["status", "Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"]
+    assert [r[6] for r in log[1:4]] == ["checked 2", "re-checked", "checked 4"]

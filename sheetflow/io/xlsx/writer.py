@@ -406,8 +406,14 @@ def _record_ownership(package: Package, plan: OutputPlan) -> None:
 
     Excel keeps references up to date when sheets are renamed or columns inserted, so the
     records follow the user's edits: `_sheetflow.sheet.Summary` = `'Summary'!$A$1` per owned
-    sheet, `_sheetflow.columns` (local to Log / Cases) = their owned columns.
+    sheet, `_sheetflow.columns` (local to Log / Cases) = their owned columns. A plan that
+    writes only the user's content (`sync`, `calendar`) leaves earlier records as they are.
     """
+    from sheetflow.io.ownership import plan_records
+
+    records = plan_records(plan)
+    if records is None:
+        return
     root = package.workbook
     names = root.find(f"{{{MAIN_NS}}}definedNames")
     if names is None:
@@ -431,12 +437,12 @@ def _record_ownership(package: Package, plan: OutputPlan) -> None:
         element.set("hidden", "1")
         element.text = reference
 
-    for sheet in plan.sheets:
-        add(f"{OWNED_NAME_PREFIX}sheet.{sheet.name}", f"{quote_title(sheet.title)}!$A$1")
+    for name, title in records.sheets.items():
+        add(f"{OWNED_NAME_PREFIX}sheet.{name}", f"{quote_title(title)}!$A$1")
     for patch in plan.patches:
-        if patch.title not in order or not patch.clear_other_rows:
+        if patch.title not in order or patch.title not in records.columns:
             continue  # rows appended to a user's sheet (calendar) are the user's from then on
-        spans = _spans(sorted(patch.positions))
+        spans = _spans(records.columns[patch.title])
         reference = ",".join(
             f"{quote_title(patch.title)}!${column_letter(a)}:${column_letter(b)}" for a, b in spans
         )
