@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sheetflow.core import i18n, schema
+from sheetflow.core import plan as P
 from sheetflow.core.cellvalues import (
     column_values,
     display_width,
@@ -17,19 +18,7 @@ from sheetflow.core.cellvalues import (
     owned_title,
     table_columns,
 )
-from sheetflow.core.plan import (
-    DATETIME,
-    HOURS,
-    INT,
-    RATE,
-    TEXT,
-    Block,
-    Cell,
-    Chart,
-    Column,
-    Series,
-    SheetPlan,
-)
+from sheetflow.core.plan import Block, Cell, Chart, Column, Series, SheetPlan
 from sheetflow.core.report import Report
 
 BAR_COLOURS = ("4472C4", "A5A5A5")  # mean duration, SLA
@@ -44,17 +33,17 @@ SATISFACTION_COLOURS: dict[str, str] = {
 
 
 SUMMARY_ROWS: tuple[tuple[str, str], ...] = (
-    ("cases_total", INT),
-    ("cases_open", INT),
-    ("cases_closed", INT),
-    ("case_elapsed_mean_h", HOURS),
-    ("case_elapsed_median_h", HOURS),
-    ("on_time_rate", RATE),
-    ("on_time_target", RATE),
-    ("on_time_target_met", TEXT),
-    ("overdue_open", INT),
-    ("overdue_rate", RATE),
-    ("bottleneck_node", TEXT),
+    ("cases_total", P.INT),
+    ("cases_open", P.INT),
+    ("cases_closed", P.INT),
+    ("case_elapsed_mean_h", P.HOURS),
+    ("case_elapsed_median_h", P.HOURS),
+    ("on_time_rate", P.RATE),
+    ("on_time_target", P.RATE),
+    ("on_time_target_met", P.TEXT),
+    ("overdue_open", P.INT),
+    ("overdue_rate", P.RATE),
+    ("bottleneck_node", P.TEXT),
 )
 
 
@@ -137,12 +126,12 @@ def _tiles(kpis: dict[str, object]) -> list[tuple[str, object, str, str]]:
     overdue = kpis.get("overdue_open") or 0
     at_risk = kpis.get("at_risk_open") or 0
     return [
-        ("open", kpis.get("cases_open"), INT, "neutral"),
-        ("overdue", overdue, INT, "bad" if overdue else "good"),
-        ("at_risk", at_risk, INT, "warn" if at_risk else "good"),
-        ("on_time", rate, RATE, rate_style),
-        ("mean_close", kpis.get("case_elapsed_mean_h"), HOURS, "neutral"),
-        ("bottleneck", kpis.get("bottleneck_node"), TEXT, "neutral"),
+        ("open", kpis.get("cases_open"), P.INT, "neutral"),
+        ("overdue", overdue, P.INT, "bad" if overdue else "good"),
+        ("at_risk", at_risk, P.INT, "warn" if at_risk else "good"),
+        ("on_time", rate, P.RATE, rate_style),
+        ("mean_close", kpis.get("case_elapsed_mean_h"), P.HOURS, "neutral"),
+        ("bottleneck", kpis.get("bottleneck_node"), P.TEXT, "neutral"),
     ]
 
 
@@ -153,19 +142,19 @@ def _indicator_table(report: Report, cells: list[Cell], top: int) -> tuple[int, 
     cells.append(Cell(top, 1, i18n.text("label.indicator", lang), style="header"))
     cells.append(Cell(top, 2, i18n.text("label.kpi_value", lang), style="header"))
     rows: list[tuple[str, object, str]] = [
-        (i18n.text("kpi.as_of", lang), report.as_of.to_pydatetime(), DATETIME)
+        (i18n.text("kpi.as_of", lang), report.as_of.to_pydatetime(), P.DATETIME)
     ]
     rows += [(i18n.text(f"kpi.{n}", lang), _kpi_value(n, kpis, lang), k) for n, k in SUMMARY_ROWS]
     rows += [
-        (i18n.text("kpi.errors", lang), report.errors, INT),
-        (i18n.text("kpi.warnings", lang), report.warnings, INT),
+        (i18n.text("kpi.errors", lang), report.errors, P.INT),
+        (i18n.text("kpi.warnings", lang), report.warnings, P.INT),
     ]
     width_a = display_width(i18n.text("label.indicator", lang)) * 1.1
     row = top + 1
     for text, value, kind in rows:
         if isinstance(value, float) and math.isnan(value):
             value = None
-        if kind == HOURS and isinstance(value, float):
+        if kind == P.HOURS and isinstance(value, float):
             value = round(value, 2)
         cells.append(Cell(row, 1, text))
         cells.append(Cell(row, 2, value, kind, style="right"))
@@ -191,7 +180,7 @@ def _satisfaction_table(
     for _, text, count in satisfaction:
         row += 1
         cells.append(Cell(row, 1, text))
-        cells.append(Cell(row, 2, count, INT))
+        cells.append(Cell(row, 2, count, P.INT))
     if any(count for _, _, count in satisfaction):
         colours = tuple(SATISFACTION_COLOURS.get(code, "BDBDBD") for code, _, _ in satisfaction)
         series = Series(
@@ -219,8 +208,8 @@ def _node_table(report: Report, blocks: list[Block], charts: list[Chart], row: i
     stats = report.node_stats
     if not len(stats) or "node" not in stats.columns:
         return row
-    spec = (("node", TEXT, "node_title"), ("mean_h", HOURS, "node_mean"))
-    spec += (("sla_h", HOURS, "node_sla"),)
+    spec = (("node", P.TEXT, "node_title"), ("mean_h", P.HOURS, "node_mean"))
+    spec += (("sla_h", P.HOURS, "node_sla"),)
     columns = [
         Column(key, label(text, lang), column_values(stats[key], kind), kind)
         for key, kind, text in spec
@@ -231,7 +220,10 @@ def _node_table(report: Report, blocks: list[Block], charts: list[Chart], row: i
         share = np.where(sla > 0, mean / sla, np.nan)
     columns.append(
         Column(
-            "of_sla", i18n.text("dash.of_sla", lang), column_values(pd.Series(share), RATE), RATE
+            "of_sla",
+            i18n.text("dash.of_sla", lang),
+            column_values(pd.Series(share), P.RATE),
+            P.RATE,
         )
     )
     block = Block(row, 1, tuple(columns))
@@ -282,13 +274,13 @@ def _weekly_view(
         1,
         (
             Column("week", i18n.text("view.week", lang), [w["week"] for w in weeks]),
-            Column("opened", i18n.text("view.opened", lang), [w["opened"] for w in weeks], INT),
-            Column("closed", i18n.text("view.closed", lang), [w["closed"] for w in weeks], INT),
+            Column("opened", i18n.text("view.opened", lang), [w["opened"] for w in weeks], P.INT),
+            Column("closed", i18n.text("view.closed", lang), [w["closed"] for w in weeks], P.INT),
             Column(
                 "on_time_rate",
                 i18n.text("view.on_time_rate", lang),
                 [w["on_time_rate"] for w in weeks],
-                RATE,
+                P.RATE,
             ),
         ),
     )
@@ -329,7 +321,7 @@ def _table_views(
         shown = [_view_key(name, k, lang) for k in keys]
         columns = [Column(name, i18n.text(key_label, lang), shown)]
         for field in fields:
-            kind = RATE if field == "on_time_rate" else INT
+            kind = P.RATE if field == "on_time_rate" else P.INT
             values = [table[k].get(field) for k in keys]
             columns.append(Column(field, i18n.text(f"view.{field}", lang), values, kind))
         cells.append(Cell(row, 1, i18n.text(f"view.{name}", lang), style="section"))
@@ -355,7 +347,7 @@ def _aging_view(
         1,
         (
             Column("bucket", i18n.text("view.aging_bucket", lang), buckets),
-            Column("count", i18n.text("view.open", lang), list(aging.values()), INT),
+            Column("count", i18n.text("view.open", lang), list(aging.values()), P.INT),
         ),
     )
     blocks.append(block)
@@ -375,15 +367,15 @@ def _work_list(report: Report, status: str, cells: list[Cell], blocks: list[Bloc
     shown = items.head(WORK_LIST_ROWS)
     title = i18n.text("view.overdue_list" if status == "overdue" else "view.at_risk_list", lang)
     cells.append(Cell(row, 1, f"{title} ({len(items)})", style="section"))
-    spec = [("case_id", TEXT), ("title", TEXT), ("node", TEXT), ("assignee", TEXT)]
-    spec += [("manager", TEXT), ("due", DATETIME)]
+    spec = [("case_id", P.TEXT), ("title", P.TEXT), ("node", P.TEXT), ("assignee", P.TEXT)]
+    spec += [("manager", P.TEXT), ("due", P.DATETIME)]
     columns = list(table_columns(shown, spec, lang))
     if status == "overdue":
         columns.append(Column("late", i18n.text("view.late_working", lang), _late(shown, lang)))
     else:
-        left = column_values(shown.get("left_working_h", pd.Series(dtype=float)), HOURS)
+        left = column_values(shown.get("left_working_h", pd.Series(dtype=float)), P.HOURS)
         left += [None] * (len(shown) - len(left))
-        columns.append(Column("left", i18n.text("view.left_working", lang), left, HOURS))
+        columns.append(Column("left", i18n.text("view.left_working", lang), left, P.HOURS))
     block = Block(row + 1, 1, tuple(columns))
     blocks.append(block)
     row = block.bottom + 1
@@ -403,7 +395,7 @@ def _work_list(report: Report, status: str, cells: list[Cell], blocks: list[Bloc
 def _late(items: pd.DataFrame, lang: str) -> list[object]:
     """ "2 d 3 h" of working time past due; hours only where the days were not worked out."""
     if "late_days" not in items.columns:
-        hours = column_values(items.get("overdue_h", pd.Series(dtype=float)), HOURS)
+        hours = column_values(items.get("overdue_h", pd.Series(dtype=float)), P.HOURS)
         return [None if h is None else i18n.text("view.late_hours_only", lang, hours=f"{h:g}")
                 for h in hours] + [None] * (len(items) - len(hours))  # fmt: skip
     return [

@@ -14,7 +14,7 @@ in the workbook's language.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 # Number formats by kind: every door maps a kind to its own notation (Excel's codes here).
@@ -230,6 +230,17 @@ class OutputPlan:
 
     def patch(self, name: str) -> Patch | None:
         return next((p for p in self.patches if p.sheet == name), None)
+
+
+def runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Integers (rows, columns) as (first, last) runs of consecutive values, in order."""
+    found: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if found and n == found[-1][1] + 1:
+            found[-1] = (found[-1][0], n)
+        elif not found or n != found[-1][1]:
+            found.append((n, n))
+    return found
 
 
 def column_letter(col: int) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -51,17 +51,6 @@ def _out_value(value: object) -> object:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def _runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
-    """Sorted integers as (first, last) runs of consecutive values."""
-    runs: list[tuple[int, int]] = []
-    for n in sorted(numbers):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return runs
 
 
 def _hex(colour: str | None) -> str | None:
@@ -275,7 +264,7 @@ class ExcelDoor:
         if patch.clear_other_rows:
             last = max(last, used_rows)
         order = sorted(range(len(patch.columns)), key=lambda i: patch.positions[i])
-        blocks = _runs(patch.positions[i] for i in order)
+        blocks = P.runs(patch.positions[i] for i in order)
         by_position = {patch.positions[i]: patch.columns[i] for i in order}
         for left, right in blocks:
             columns = [by_position[p] for p in range(left, right + 1)]
@@ -289,7 +278,7 @@ class ExcelDoor:
             if patch.clear_other_rows:
                 spans = [(first, last)]
             else:  # appended rows: write exactly them, leave every other row alone
-                spans = _runs(int(r) for r in rows)
+                spans = P.runs(int(r) for r in rows)
             for top, bottom in spans:
                 matrix = np.full((bottom - top + 1, len(columns)), None, dtype=object)
                 inside = (rows >= top) & (rows <= bottom)

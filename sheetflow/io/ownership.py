@@ -51,17 +51,6 @@ def plan_records(output: P.OutputPlan) -> Records | None:
     return Records(sheets, columns)
 
 
-def column_spans(columns: Iterable[int]) -> list[tuple[int, int]]:
-    """1-based columns -> (first, last) runs of adjacent ones."""
-    spans: list[tuple[int, int]] = []
-    for column in sorted(columns):
-        if spans and column == spans[-1][1] + 1:
-            spans[-1] = (spans[-1][0], column)
-        else:
-            spans.append((column, column))
-    return spans
-
-
 def defined_names(records: Records) -> list[tuple[str, str | None, str]]:
     """The file door's defined names for `records`: (name, local sheet title, reference)."""
     names: list[tuple[str, str | None, str]] = [
@@ -71,7 +60,7 @@ def defined_names(records: Records) -> list[tuple[str, str | None, str]]:
     for title, columns in records.columns.items():
         reference = ",".join(
             f"{P.quote_title(title)}!${P.column_letter(a)}:${P.column_letter(b)}"
-            for a, b in column_spans(columns)
+            for a, b in P.runs(columns)
         )
         names.append((COLUMNS_NAME, title, "=" + reference))
     return names

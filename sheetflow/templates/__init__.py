@@ -67,6 +67,8 @@ COMMAND = "command"  # a row whose text is a command line
 
 @dataclass(frozen=True)
 class GuideLine:
+    """One line of the guide sheet: PARAGRAPH, HEADING, ENTRY or COMMAND, its key, its text."""
+
     kind: str
     key: str
     text: str

@@ -106,17 +106,6 @@ def _style_format(name: str | None) -> tuple[dict, list[str]]:
     return fmt, fields
 
 
-def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
-    """Sorted rows -> (first, last) of each run of consecutive rows."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and row == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
-
-
 def _grid(sheet_id: int, r0: int, r1: int, c0: int, c1: int) -> dict:
     """1-based inclusive rows/cols -> a GridRange."""
     return {"sheetId": sheet_id, "startRowIndex": r0 - 1, "endRowIndex": r1,
@@ -476,7 +465,7 @@ class Render:
             row_runs = [(first, height)]
         else:
             wanted = sorted(set(rows) | ({patch.header_row} if patch.header_style else set()))
-            row_runs = _runs(wanted)
+            row_runs = plan.runs(wanted)
         spans: list[list[int]] = []
         for j, position in enumerate(patch.positions):
             if spans and position == patch.positions[spans[-1][-1]] + 1:
@@ -515,7 +504,7 @@ class Render:
     def _stage_formats(self, sheet_id: int, column: plan.Column, rows: list[int],
                        order: Mapping[int, int], col: int) -> None:
         number = NUMBER_FORMATS.get(column.kind)
-        for r0, r1 in _runs(rows):
+        for r0, r1 in plan.runs(rows):
             if number:
                 self.formats.append({"repeatCell": {
                     "range": _grid(sheet_id, r0, r1, col, col),
@@ -530,10 +519,10 @@ class Render:
                 if name:
                     by_style.setdefault(name, []).append(row)
             for name, styled in by_style.items():
-                for r0, r1 in _runs(styled):
+                for r0, r1 in plan.runs(styled):
                     self._style(sheet_id, name, r0, r1, col, col)
         if column.links:
-            for r0, r1 in _runs(rows):
+            for r0, r1 in plan.runs(rows):
                 self._links(sheet_id, r0, col, [column.links[order[r]] for r in range(r0, r1 + 1)])
 
     def _swap_owned(self, plans: list[tuple[plan.SheetPlan, tuple[int, str]]]) -> None:

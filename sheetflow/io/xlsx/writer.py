@@ -21,7 +21,15 @@ import numpy as np
 from lxml import etree
 
 from sheetflow.core import schema
-from sheetflow.core.plan import TEXT, OutputPlan, Patch, SheetPlan, column_letter, quote_title
+from sheetflow.core.plan import (
+    TEXT,
+    OutputPlan,
+    Patch,
+    SheetPlan,
+    column_letter,
+    quote_title,
+    runs,
+)
 from sheetflow.errors import LockedError, UsageError, WorkbookError
 from sheetflow.io import safety
 from sheetflow.io.xlsx import charts, owned
@@ -442,7 +450,7 @@ def _record_ownership(package: Package, plan: OutputPlan) -> None:
     for patch in plan.patches:
         if patch.title not in order or patch.title not in records.columns:
             continue  # rows appended to a user's sheet (calendar) are the user's from then on
-        spans = _spans(records.columns[patch.title])
+        spans = runs(records.columns[patch.title])
         reference = ",".join(
             f"{quote_title(patch.title)}!${column_letter(a)}:${column_letter(b)}" for a, b in spans
         )
@@ -471,16 +479,6 @@ def _widen_filter_name(names: etree._Element, local: int, patch: Patch) -> None:
             f"{found.group(1)}${found.group(2)}${found.group(3)}:"
             f"${column_letter(last_col)}${last_row}"
         )
-
-
-def _spans(columns: list[int]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for column in columns:
-        if spans and spans[-1][1] == column - 1:
-            spans[-1] = (spans[-1][0], column)
-        else:
-            spans.append((column, column))
-    return spans
 
 
 def _sort_overrides(types: etree._Element) -> None:
