@@ -77,7 +77,8 @@ def sheets(draw: st.DrawFn) -> tuple[bytes, list[int], list[list[object]], bool,
             | draw(st.sets(st.integers(1, 34), max_size=4))
         )
     columns = [draw(column_values(len(table_rows))) for _ in OWNED]
-    odd = draw(st.sampled_from(["none", "self-closing", "empty", "no-r", "cell-no-r", "right"]))
+    odds = ["self-closing", "empty", "no-r", "cell-no-r", "right"]
+    odd = draw(st.sampled_from(["none"] * 4 + odds))
     old_cells = draw(st.booleans())
     spans = draw(st.booleans())
     p = prefix.decode()
@@ -138,6 +139,24 @@ def test_bulk_merge_gives_the_row_by_row_bytes(
     assert bulk == one_by_one
 
 
+@settings(max_examples=80, deadline=None)
+@given(case=sheets(), data=st.data())
+def test_bulk_merge_of_a_second_run_gives_the_row_by_row_bytes(
+    case: tuple[bytes, list[int], list[list[object]], bool, bytes], data: st.DataObject
+) -> None:
+    """Over a sheet a first run wrote: the same values again (rows kept as they are), or some
+    new ones (the last run's cells replaced)."""
+    sheet, rows, columns, clear, _ = case
+    first = _patch(sheet, rows, columns, clear).replace(b'ref="A1:C30"', b'ref="A1:I30"')
+    again = [list(c) for c in columns]
+    for column in again if rows else []:
+        for i in data.draw(st.lists(st.integers(0, len(rows) - 1), max_size=3)):
+            column[i] = data.draw(values)
+    bulk = _patch(first, rows, again, clear)
+    with mock.patch.object(sheetxml._BulkRows, "merge", lambda *args: None):
+        assert bulk == _patch(first, rows, again, clear)
+
+
 def test_bulk_merge_is_taken_for_the_usual_sheet() -> None:
     """A first run and a second run over plain rows both go through the bulk merge."""
     rows = list(range(1, 101))
@@ -156,11 +175,16 @@ def test_bulk_merge_is_taken_for_the_usual_sheet() -> None:
         return result
 
     with mock.patch.object(sheetxml._BulkRows, "merge", counted):
-        first = _patch(sheet, rows, columns, True)
-        second = _patch(first.replace(b"A1:C100", b"A1:I100"), rows, columns, True)
+        first = _patch(sheet, rows, columns, True).replace(b"A1:C100", b"A1:I100")
+        second = _patch(first, rows, columns, True)  # the same values: rows kept as they are
+        emptied = [[None, *columns[0][1:]], columns[1], columns[2]]
+        third = _patch(first, rows, emptied, True)  # G1 empty now: its old cell goes
     assert calls and all(calls)
-    assert second == first.replace(b"A1:C100", b"A1:I100")
+    assert second == first
     assert b"spans" not in first and first.count(b'<c r="G') == 100
+    assert b'r="G1"' not in third and third.count(b'<c r="G') == 99
+    with mock.patch.object(sheetxml._BulkRows, "merge", lambda *args: None):
+        assert third == _patch(first, rows, emptied, True)
 
 
 def test_owned_sheet_cells_sharing_a_blocks_row_are_sorted_by_column() -> None:

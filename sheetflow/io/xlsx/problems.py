@@ -20,6 +20,7 @@ from defusedxml import ElementTree
 
 from sheetflow.core import schema
 from sheetflow.core.workbook import CellError, CellProblem, UncalculatedFormula
+from sheetflow.io.xlsx import deflate
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -107,7 +108,7 @@ def totals_rows(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[int, in
 def _chunks(archive: zipfile.ZipFile, part: str, row_end: bytes) -> Iterator[bytes]:
     """The part's bytes in pieces that each end after a whole row."""
     rest = b""
-    with archive.open(part) as stream:
+    with deflate.open_read(archive, part) as stream:
         while True:
             block = stream.read(_CHUNK)
             if not block:

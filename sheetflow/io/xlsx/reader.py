@@ -125,10 +125,11 @@ def read_snapshot(path: Path | str) -> tuple[Snapshot, Workbook]:
     path = Path(path)
     check_workbook_file(path)
     snapshot = Snapshot.take(path)
-    raw, problems = _cells_of(snapshot.data, path)
-    book = build_workbook(
-        raw, source=str(path), ownership=ownership_of(snapshot.data), cell_problems=problems
-    )
+    ownership = ownership_of(snapshot.data)
+    # the sheets a previous run wrote (Summary, Routing...) are replaced whole: not read
+    ours = set(ownership.sheets.values()) if ownership.recorded else set()
+    raw, problems = _cells_of(snapshot.data, path, ours)
+    book = build_workbook(raw, source=str(path), ownership=ownership, cell_problems=problems)
     return snapshot, book
 
 
@@ -211,8 +212,12 @@ def read_rows(path: Path) -> dict[str, list[list[object]]]:
     return _cells_of(path.read_bytes(), path)[0]
 
 
-def _cells_of(data: bytes, path: Path) -> tuple[dict[str, list[list[object]]], bool]:
+def _cells_of(
+    data: bytes, path: Path, skip: set[str] | frozenset[str] = frozenset()
+) -> tuple[dict[str, list[list[object]]], bool]:
     """Title -> rows as calamine reads them, and whether any cell is a `CellProblem`.
+
+    skip: titles of sheets not to read (their rows come back empty: sheetflow's own sheets).
 
     calamine reads error values and formulas without a cached value as ""; `mark_cells`
     finds them in the input sheets' XML and puts `CellError` / `UncalculatedFormula` there,
@@ -222,6 +227,9 @@ def _cells_of(data: bytes, path: Path) -> tuple[dict[str, list[list[object]]], b
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         raw: dict[str, list[list[object]]] = {}
         for name in book.sheet_names:
+            if name in skip:
+                raw[name] = []
+                continue
             sheet = book.get_sheet_by_name(name)
             raw[name] = sheet.to_python(skip_empty_area=False)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

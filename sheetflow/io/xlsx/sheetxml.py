@@ -10,6 +10,7 @@ status column are replaced by this run's.
 
 from __future__ import annotations
 
+import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -382,17 +383,8 @@ class _BulkRows:
 
     def merge(self, data: bytes, merger: _RowMerger) -> bytes | None:
         """`data` (whole rows) with the table's new cells, or None if it is not the usual."""
-        stripped = False
-        if not merger.plain_append:
-            if self.odd_cell.search(data) is not None:
-                return None
-            if self.at_or_right.search(data) is not None:
-                if not merger.clear:
-                    return None
-                data = self.owned_cell.sub(b"", data)  # the last run's cells
-                if self.at_or_right.search(data) is not None:
-                    return None  # a user's cell right of the owned columns
-                stripped = True
+        if not merger.plain_append and self.odd_cell.search(data) is not None:
+            return None
         start = merger.next_new
         numbers = self.number.findall(data)
         expected = merger.table.rows[start : start + len(numbers)]
@@ -401,23 +393,52 @@ class _BulkRows:
         if expected[0] <= merger.last_number:
             return None
         news = merger.table.joined_range(start, start + len(numbers))
-        if stripped and b"" in news:
-            return None  # a row that loses its cells and gets none: one by one
+        if merger.plain_append or self.at_or_right.search(data) is None:
+            merged = self._appended(data, news)  # a first run: no cells of ours yet
+        elif merger.clear and b"" not in news:  # a later run: the last run's cells go
+            merged = self._unchanged(data, news)
+            if merged is None:
+                merged = self._replaced(data, news)
+        else:
+            merged = None
+        if merged is not None:
+            merger.next_new = start + len(numbers)
+            merger.last_number = expected[-1]
+        return merged
+
+    def _appended(self, data: bytes, news: list[bytes]) -> bytes | None:
+        """Each row's new cells added after its last cell."""
         if b"spans" in data:
             data = self._without_spans(data)
             if data is None:
                 return None
         pieces = data.split(self.row_close)
-        if len(pieces) != len(numbers) + 1:
+        if len(pieces) != len(news) + 1:
             return None  # a row with no end tag, or one without its number
         if not all(map(bytes.endswith, pieces[:-1], repeat(self.ends))):
             return None  # an empty row, or something after a row's cells (its extLst)
-        out: list[bytes] = [self.row_close] * (3 * len(numbers))
+        out: list[bytes] = [self.row_close] * (3 * len(news))
         out[0::3] = pieces[:-1]
         out[1::3] = news
-        merger.next_new = start + len(numbers)
-        merger.last_number = expected[-1]
         return b"".join(out) + pieces[-1]
+
+    def _unchanged(self, data: bytes, news: list[bytes]) -> bytes | None:
+        """The rows as they are, when each already ends with exactly its new cells (the same
+        values as the last run's) and has no other cell at or right of the owned columns."""
+        pieces = data.split(self.row_close)
+        if len(pieces) != len(news) + 1 or not all(map(bytes.endswith, pieces, news)):
+            return None
+        cuts = map(slice, map(operator.sub, map(len, pieces), map(len, news)))
+        if self.at_or_right.search(b"\0".join(map(bytes.__getitem__, pieces, cuts))):
+            return None  # e.g. a cell of an owned column whose value is now empty
+        return self._without_spans(data) if b"spans" in data else data
+
+    def _replaced(self, data: bytes, news: list[bytes]) -> bytes | None:
+        """The last run's cells cut out, the new ones added."""
+        data = self.owned_cell.sub(b"", data)
+        if self.at_or_right.search(data) is not None:
+            return None  # a user's cell right of the owned columns
+        return self._appended(data, news)
 
     def _without_spans(self, data: bytes) -> bytes | None:
         """The rows' `spans` hints dropped (our cells would falsify them); None if unsure."""
