@@ -200,3 +200,15 @@ def test_owned_sheet_cells_sharing_a_blocks_row_are_sorted_by_column() -> None:
         row.index(b'r="%s2"' % x) for x in (b"A", b"B", b"C")
     )
     assert b'<row r="3"><c r="A3"' in xml and b'r="C3"' not in xml
+
+
+@given(st.text(alphabet=st.sampled_from(list("a&<>\"' \n\r\t中"))))
+def test_escape_and_quoteattr_are_the_standard_librarys(text: str) -> None:
+    """cells.escape / quoteattr stand in for xml.sax.saxutils' (not imported at start-up)."""
+    from xml.sax.saxutils import escape as sax_escape
+    from xml.sax.saxutils import quoteattr as sax_quoteattr
+
+    from sheetflow.io.xlsx.cells import escape, quoteattr
+
+    assert escape(text) == sax_escape(text)
+    assert quoteattr(text) == sax_quoteattr(text)

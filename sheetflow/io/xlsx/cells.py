@@ -11,7 +11,6 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,22 @@ from sheetflow.core.plan import column_letter
 
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+def escape(text: str) -> str:
+    """XML character data: &, < and > escaped, as `xml.sax.saxutils.escape` does (which is not
+    imported: it brings urllib.request, http.client and email into every start-up)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(text: str) -> str:
+    """An attribute value with its quotes, as `xml.sax.saxutils.quoteattr` makes it."""
+    text = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return '"{}"'.format(text.replace('"', "&quot;"))
 
 
 def serial(value: dt.datetime | dt.date, date1904: bool = False) -> float:

@@ -8,7 +8,6 @@ part of the row, a single cell) are then put in column order.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
@@ -22,7 +21,14 @@ from sheetflow.core.plan import (
     cell_ref,
     column_letter,
 )
-from sheetflow.io.xlsx.cells import Formatted, cell_xml, format_rows, formatted
+from sheetflow.io.xlsx.cells import (
+    Formatted,
+    cell_xml,
+    escape,
+    format_rows,
+    formatted,
+    quoteattr,
+)
 from sheetflow.io.xlsx.package import MAIN_NS, REL_NS
 from sheetflow.io.xlsx.styles import StyleBook, argb
 

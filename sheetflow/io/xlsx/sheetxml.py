@@ -21,7 +21,7 @@ from typing import IO
 from sheetflow.core.plan import column_letter
 from sheetflow.errors import WorkbookError
 from sheetflow.io.xlsx import deflate
-from sheetflow.io.xlsx.cells import CellTable
+from sheetflow.io.xlsx.cells import CellTable, escape
 
 _CHUNK = 1 << 20
 _FLUSH = 1 << 20
@@ -579,8 +579,6 @@ def edit_tail(
     our_refs / our_texts: what a previous run's rules look like, to recognise them.
     filter_to: (last column, last row) an `<autoFilter>` starting on the header is widened to.
     """
-    from xml.sax.saxutils import escape
-
     pattern = _cf_pattern(prefix)
     refs = {r.encode() for r in our_refs}
     formulas = {escape(f'"{t}"').encode() for t in our_texts}
