@@ -195,21 +195,17 @@ def _serials(array: np.ndarray, date1904: bool) -> np.ndarray:
 
 def _text_bodies(values: list[object]) -> tuple[np.ndarray | None, np.ndarray]:
     """What follows `<c r=".." s=".."` for each text (escaped once per distinct text)."""
-    done: dict[str, str] = {}
-    bodies = np.empty(len(values), dtype=object)
-    missing = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(values):
-        if v is None:
-            missing[i] = True
-            continue
-        if not isinstance(v, str):
-            return None, missing
-        body = done.get(v)
-        if body is None:
-            space = ' xml:space="preserve"' if v != v.strip() or "\n" in v else ""
-            body = done[v] = f' t="inlineStr"><is><t{space}>{escape(v)}</t></is></c>'
-        bodies[i] = body
-    return bodies, missing
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    missing = codes < 0
+    if not all(isinstance(v, str) for v in uniques) or not all(
+        values[i] is None for i in np.flatnonzero(missing).tolist()
+    ):
+        return None, missing  # not text, or a NaN among the texts: the general way
+    bodies = np.empty(len(uniques) + 1, dtype=object)
+    for i, v in enumerate(uniques):
+        space = ' xml:space="preserve"' if v != v.strip() or "\n" in v else ""
+        bodies[i] = f' t="inlineStr"><is><t{space}>{escape(v)}</t></is></c>'
+    return bodies[codes], missing  # code -1 (None): the spare last entry, never formatted
 
 
 def format_rows(rows: np.ndarray, columns: Sequence[Formatted]) -> list[bytes] | None:
