@@ -168,7 +168,9 @@ def problem_cells(
         start = stream.read(4096)
     match = re.search(rb"<(\w+:)?worksheet\b", start)
     prefix = (match.group(1) or b"") if match else b""
-    needles = (b' t="e"', b"<" + prefix + b"f>", b"<" + prefix + b"f ")
+    # `<f` finds `<f>` and `<f ` (and a rich text's `<family`, which the cell's parse drops):
+    # one pass over the sheet fewer than a needle each
+    needles = (b' t="e"', b"<" + prefix + b"f")
     cell_open, cell_close = b"<" + prefix + b"c ", b"</" + prefix + b"c>"
     shared: dict[bytes, str] = {}  # si -> text of a shared formula's master cell
     for chunk in _chunks(archive, part, b"</" + prefix + b"row>"):
