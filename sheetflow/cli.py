@@ -45,6 +45,9 @@ EXTRA_COMMANDS: tuple[str, ...] = (
     "sheetflow.calendar_command",
     "sheetflow.sync",
 )
+# The commands defined in this module: running one needs none of EXTRA_COMMANDS' modules
+# (SMTP and email, the scheduler, the add-in's VBA), which then are not even imported.
+CORE_COMMANDS = ("init", "validate", "refresh", "overdue", "route")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -463,20 +466,32 @@ def _package_version() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata costs a start-up)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        print(f"sheetflow {_package_version()}")
+        parser.exit()
+
+
+def build_parser(extras: bool = True) -> argparse.ArgumentParser:
+    """The parser of every command; extras False: only the CORE_COMMANDS (a faster start)."""
     parser = _Parser(
         prog="sheetflow",
         description="Validate, time, route and summarise process workbooks (.xlsx/.xlsm).",
         epilog="Exit codes: 0 ok, 1 the workbook has validation errors, 2 could not run. "
         "Run 'sheetflow COMMAND --help' for a command's options and examples.",
     )
-    parser.add_argument("--version", action="version", version=f"sheetflow {_package_version()}")
+    parser.add_argument("--version", action=_Version, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(
         dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
     )
     _add_init(sub)
     _add_book_commands(sub)
-    for module_name in EXTRA_COMMANDS:
+    for module_name in EXTRA_COMMANDS if extras else ():
         importlib.import_module(module_name).add_parser(sub)
     return parser
 
@@ -622,7 +637,9 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `sheetflow` console script; returns the exit code."""
     try:
-        args = build_parser().parse_args(argv)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        core = bool(argv) and argv[0] in CORE_COMMANDS
+        args = build_parser(extras=not core).parse_args(argv)
         return _run(args)
     except SheetflowError as exc:
         print(f"sheetflow: {exc}", file=sys.stderr)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -158,13 +160,32 @@ def explain(book: Workbook, as_of: pd.Timestamp, case_id: str) -> list[str]:
     return explain_routing(routing, case_id)
 
 
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector runs less often while a workbook is processed.
+
+    A run makes millions of small objects (cells, values, XML pieces) that nearly all live to
+    its end; the collector would walk them again and again for nothing (~5 % of a refresh's
+    CPU at 100,000 rows). The modules' objects are set aside (`gc.freeze`) and young objects
+    are collected every 10,000 allocations instead of 700. Both are undone afterwards.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def refresh(door, as_of: str | None = None, now: dt.datetime | None = None) -> tuple[Report, str]:  # noqa: ANN001, E501
     """Read, compute and write the outputs back through the door, holding its write lock.
 
     Returns the report and where the outputs went (for the user).
     """
     exclusive = getattr(door, "exclusive", contextlib.nullcontext)
-    with exclusive():
+    with exclusive(), fewer_collections():
         report = run(door, as_of, now)
         target = getattr(door, "out", None) or door.name
         terminal.step("progress.writing", name=os.path.basename(str(target)))

@@ -7,9 +7,9 @@ element order as in the ECMA-376 schemas (dml-chart.xsd, dml-spreadsheetDrawing.
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape
 
 from sheetflow.core.plan import Chart, quote_title
+from sheetflow.io.xlsx.cells import escape
 
 EMU_PER_CM = 360_000
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"

@@ -20,6 +20,7 @@ from defusedxml import ElementTree
 
 from sheetflow.core import schema
 from sheetflow.core.workbook import CellError, CellProblem, UncalculatedFormula
+from sheetflow.io.xlsx import deflate
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -107,7 +108,7 @@ def totals_rows(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[int, in
 def _chunks(archive: zipfile.ZipFile, part: str, row_end: bytes) -> Iterator[bytes]:
     """The part's bytes in pieces that each end after a whole row."""
     rest = b""
-    with archive.open(part) as stream:
+    with deflate.open_read(archive, part) as stream:
         while True:
             block = stream.read(_CHUNK)
             if not block:
@@ -167,7 +168,9 @@ def problem_cells(
         start = stream.read(4096)
     match = re.search(rb"<(\w+:)?worksheet\b", start)
     prefix = (match.group(1) or b"") if match else b""
-    needles = (b' t="e"', b"<" + prefix + b"f>", b"<" + prefix + b"f ")
+    # `<f` finds `<f>` and `<f ` (and a rich text's `<family`, which the cell's parse drops):
+    # one pass over the sheet fewer than a needle each
+    needles = (b' t="e"', b"<" + prefix + b"f")
     cell_open, cell_close = b"<" + prefix + b"c ", b"</" + prefix + b"c>"
     shared: dict[bytes, str] = {}  # si -> text of a shared formula's master cell
     for chunk in _chunks(archive, part, b"</" + prefix + b"row>"):

@@ -125,13 +125,12 @@ def read_snapshot(path: Path | str) -> tuple[Snapshot, Workbook]:
     path = Path(path)
     check_workbook_file(path)
     snapshot = Snapshot.take(path)
-    raw, problems, merges = _cells_of(snapshot.data, path)
+    ownership = ownership_of(snapshot.data)
+    # the sheets a previous run wrote (Summary, Routing...) are replaced whole: not read
+    ours = set(ownership.sheets.values()) if ownership.recorded else set()
+    raw, problems, merges = _cells_of(snapshot.data, path, ours)
     book = build_workbook(
-        raw,
-        source=str(path),
-        ownership=ownership_of(snapshot.data),
-        cell_problems=problems,
-        merges=merges,
+        raw, source=str(path), ownership=ownership, cell_problems=problems, merges=merges
     )
     return snapshot, book
 
@@ -216,10 +215,12 @@ def read_rows(path: Path) -> dict[str, list[list[object]]]:
 
 
 def _cells_of(
-    data: bytes, path: Path
+    data: bytes, path: Path, skip: set[str] | frozenset[str] = frozenset()
 ) -> tuple[dict[str, list[list[object]]], bool, dict[str, list[Merge]]]:
     """Title -> rows as calamine reads them, whether any cell is a `CellProblem`, and each
     sheet's merged ranges.
+
+    skip: titles of sheets not to read (their rows come back empty: sheetflow's own sheets).
 
     calamine reads error values and formulas without a cached value as ""; `mark_cells`
     finds them in the input sheets' XML and puts `CellError` / `UncalculatedFormula` there,
@@ -230,6 +231,9 @@ def _cells_of(
         raw: dict[str, list[list[object]]] = {}
         merges: dict[str, list[Merge]] = {}
         for name in book.sheet_names:
+            if name in skip:
+                raw[name] = []
+                continue
             sheet = book.get_sheet_by_name(name)
             raw[name] = sheet.to_python(skip_empty_area=False)
             ranges = getattr(sheet, "merged_cell_ranges", None) or ()

@@ -10,14 +10,18 @@ status column are replaced by this run's.
 
 from __future__ import annotations
 
+import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import IO
 
 from sheetflow.core.plan import column_letter
 from sheetflow.errors import WorkbookError
+from sheetflow.io.xlsx import deflate
+from sheetflow.io.xlsx.cells import CellTable, escape
 
 _CHUNK = 1 << 20
 _FLUSH = 1 << 20
@@ -38,78 +42,6 @@ def column_number(letters: bytes | str) -> int:
             number = number * 26 + ord(ch) - 64
         _COLUMN_NUMBERS[letters] = number
     return number
-
-
-Builder = Callable[[int, int], list]  # the XML (or None) of the cells at positions [a, b)
-
-
-class CellTable:
-    """New cells of a sheet by row, made a batch of rows at a time as the merger reaches them.
-
-    rows: the Excel rows with new cells, ascending; columns: (column, builder) in column order,
-    a builder giving the cells' XML for a range of positions in `rows`. Only one batch of XML is
-    held at a time, so memory does not grow with the rows beyond the values themselves.
-    """
-
-    BATCH = 4096
-
-    def __init__(
-        self, rows: Sequence[int], columns: Sequence[tuple[int, Builder]], prefix: bytes = b""
-    ) -> None:
-        self.rows = list(rows)
-        self.columns = list(columns)
-        self.prefix = prefix
-        self.position = {row: i for i, row in enumerate(self.rows)}
-        self._start = self._end = 0
-        self._cells: list[list[str | None]] = []
-        self._joined: list[bytes] = []
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def _load(self, position: int) -> None:
-        start = position - position % self.BATCH
-        end = min(start + self.BATCH, len(self.rows))
-        cells = [list(build(start, end)) for _, build in self.columns]
-        if self.prefix:
-            p = self.prefix.decode()
-
-            def tag(xml: str | None) -> str | None:
-                if xml is None:
-                    return None
-                return _OUR_TAGS.sub(lambda m: f"<{m.group(1)}{p}{m.group(2)}", xml)
-
-            cells = [[tag(x) for x in column] for column in cells]
-        self._cells = cells
-        self._joined = (
-            ["".join(filter(None, row)).encode() for row in zip(*cells)]
-            if cells
-            else [b""] * (end - start)
-        )
-        self._start, self._end = start, end
-
-    def joined(self, position: int) -> bytes:
-        """The row's new cells, joined in column order."""
-        if not self._start <= position < self._end:
-            self._load(position)
-        return self._joined[position - self._start]
-
-    def cells(self, position: int) -> list[tuple[int, str]]:
-        """The row's new cells as (column, XML)."""
-        if not self._start <= position < self._end:
-            self._load(position)
-        at = position - self._start
-        return [
-            (col, xml[at])
-            for (col, _), xml in zip(self.columns, self._cells, strict=True)
-            if xml[at] is not None
-        ]
-
-    def prefixed(self, prefix: bytes) -> CellTable:
-        return self if not prefix else CellTable(self.rows, self.columns, prefix)
-
-
-_OUR_TAGS = re.compile(r"<(/?)(c|v|is|t)(?=[\s>/])")
 
 
 @dataclass
@@ -137,17 +69,6 @@ _SPANS = re.compile(rb'\sspans="[^"]*"')
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 
 
-def fast_entry(name: str) -> zipfile.ZipInfo:
-    """A deflated zip entry at level 1: a large sheet compresses 3-4x faster, ~20 % larger."""
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    if hasattr(type(info), "compress_level"):  # Python 3.13+
-        info.compress_level = 1
-    else:
-        info._compresslevel = 1
-    return info
-
-
 def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
     while chunk := stream.read(_CHUNK):
         yield chunk
@@ -155,7 +76,7 @@ def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
 
 def patch_sheet(archive: zipfile.ZipFile, part: str, out: zipfile.ZipFile, edit: SheetEdit) -> None:
     """Copy the sheet `part` of `archive` into `out` with `edit` applied, streaming."""
-    with archive.open(part) as source:
+    with deflate.open_read(archive, part) as source:
         pieces = _chunks(source)
         buffer = b""
         found = None
@@ -173,7 +94,7 @@ def patch_sheet(archive: zipfile.ZipFile, part: str, out: zipfile.ZipFile, edit:
         zip64 = bound > zipfile.ZIP64_LIMIT * 0.9
         dimension = _DIMENSION.search(buffer, 0, found.start())
         extent = last_cell(dimension.group(2))[0] if dimension else 1 << 30
-        with out.open(fast_entry(part), "w", force_zip64=zip64) as sink:
+        with deflate.open_write(out, part, zip64) as sink:
             merger = _RowMerger(edit, prefix, sink, extent)
             merger.emit(head)
             if found.group(2) and not len(edit.cells):  # <sheetData/> and nothing to add
@@ -220,11 +141,13 @@ class _RowMerger:
         # the row's number is taken in the same pass as its tag
         self.row_start = re.compile(rb"<" + p + rb'row\b((?:[^>]*?\br="(\d+)")?[^>]*?)(/?)>')
         self.user_columns_end = user_columns_end
+        self.plain_append = user_columns_end < self.lo  # no user cell at or right of ours
         self.cell_start = b"<" + prefix + b"c "
         self.cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
         self.cell_end = b"</" + prefix + b"c>"
         self.row_open = b"<" + prefix + b"row"
         self.row_close = b"</" + prefix + b"row>"
+        self.bulk = _BulkRows(prefix, edit.owned) if edit.owned else None
 
     def emit(self, data: bytes) -> None:
         self.out.append(data)
@@ -271,6 +194,18 @@ class _RowMerger:
         return self.row_open + attrs + b">" + self.table.joined(position) + self.row_close
 
     def _rows(self, data: bytes) -> None:
+        """Copy the complete rows of `data` with their new cells: in bulk when it can."""
+        if self.bulk is not None and data:
+            merged = self.bulk.merge(data, self)
+            if merged is not None:
+                self.size += len(merged)
+                self.out.append(merged)
+                if self.size >= _FLUSH:
+                    self.flush()
+                return
+        self._rows_one_by_one(data)
+
+    def _rows_one_by_one(self, data: bytes) -> None:
         out: list[bytes] = []
         append = out.append
         position = 0
@@ -283,7 +218,7 @@ class _RowMerger:
         close_len = len(row_close)
         row_open = self.row_open
         spans = _SPANS
-        plain_append = self.user_columns_end < self.lo  # no user cell at or right of ours
+        plain_append = self.plain_append
         for match in self.row_start.finditer(data):
             start = match.start()
             if start < position:
@@ -419,6 +354,114 @@ class _RowMerger:
         return head + b"".join(xml for _, _, xml in pieces) + tail
 
 
+class _BulkRows:
+    """The usual chunk of rows merged with a few calls over the whole chunk, not row by row.
+
+    Usual: every row is a row of the table in the same order (no row missing, none extra),
+    each row ends with a cell, and no cell of the user's is at or right of the first owned
+    column once the owned cells (a previous run's) are cut out — known from `<dimension>` as
+    the row-by-row merger knows it, else checked (every cell then must name its column first).
+    Anything else: `merge` says None and the rows go one by one.
+    """
+
+    def __init__(self, prefix: bytes, owned: set[int]) -> None:
+        p = re.escape(prefix)
+        letters = b"|".join(column_letter(c).encode() for c in sorted(owned))
+        first = _letters_from(column_letter(min(owned)))
+        self.row_close = b"</" + prefix + b"row>"
+        self.ends = (b"</" + prefix + b"c>", b"/>")
+        self.number = re.compile(rb"<" + p + rb'row\b[^>]*?\br="(\d+)"')
+        self.spans = re.compile(rb"<" + p + rb'row\b[^>]*?(\sspans="[^"]*")')
+        self.odd_cell = re.compile(rb"<" + p + rb'c(?! r=")[\s/>]')  # no r="..." first
+        self.at_or_right = re.compile(rb"<" + p + rb'c r="\$?(?:' + first + rb")\$?\d")
+        self.owned_cell = re.compile(
+            rb"<" + p + rb'c r="\$?(?:' + letters + rb')\$?\d+"(?:[^>]*?/>|[^>]*>.*?</'
+            + p
+            + rb"c>)",
+            re.S,
+        )
+
+    def merge(self, data: bytes, merger: _RowMerger) -> bytes | None:
+        """`data` (whole rows) with the table's new cells, or None if it is not the usual."""
+        if not merger.plain_append and self.odd_cell.search(data) is not None:
+            return None
+        start = merger.next_new
+        numbers = self.number.findall(data)
+        expected = merger.table.rows[start : start + len(numbers)]
+        if not numbers or [int(n) for n in numbers] != expected:
+            return None
+        if expected[0] <= merger.last_number:
+            return None
+        news = merger.table.joined_range(start, start + len(numbers))
+        if merger.plain_append or self.at_or_right.search(data) is None:
+            merged = self._appended(data, news)  # a first run: no cells of ours yet
+        elif merger.clear and b"" not in news:  # a later run: the last run's cells go
+            merged = self._unchanged(data, news)
+            if merged is None:
+                merged = self._replaced(data, news)
+        else:
+            merged = None
+        if merged is not None:
+            merger.next_new = start + len(numbers)
+            merger.last_number = expected[-1]
+        return merged
+
+    def _appended(self, data: bytes, news: list[bytes]) -> bytes | None:
+        """Each row's new cells added after its last cell."""
+        if b"spans" in data:
+            data = self._without_spans(data)
+            if data is None:
+                return None
+        pieces = data.split(self.row_close)
+        if len(pieces) != len(news) + 1:
+            return None  # a row with no end tag, or one without its number
+        if not all(map(bytes.endswith, pieces[:-1], repeat(self.ends))):
+            return None  # an empty row, or something after a row's cells (its extLst)
+        out: list[bytes] = [self.row_close] * (3 * len(news))
+        out[0::3] = pieces[:-1]
+        out[1::3] = news
+        return b"".join(out) + pieces[-1]
+
+    def _unchanged(self, data: bytes, news: list[bytes]) -> bytes | None:
+        """The rows as they are, when each already ends with exactly its new cells (the same
+        values as the last run's) and has no other cell at or right of the owned columns."""
+        pieces = data.split(self.row_close)
+        if len(pieces) != len(news) + 1 or not all(map(bytes.endswith, pieces, news)):
+            return None
+        cuts = map(slice, map(operator.sub, map(len, pieces), map(len, news)))
+        if self.at_or_right.search(b"\0".join(map(bytes.__getitem__, pieces, cuts))):
+            return None  # e.g. a cell of an owned column whose value is now empty
+        return self._without_spans(data) if b"spans" in data else data
+
+    def _replaced(self, data: bytes, news: list[bytes]) -> bytes | None:
+        """The last run's cells cut out, the new ones added."""
+        data = self.owned_cell.sub(b"", data)
+        if self.at_or_right.search(data) is not None:
+            return None  # a user's cell right of the owned columns
+        return self._appended(data, news)
+
+    def _without_spans(self, data: bytes) -> bytes | None:
+        """The rows' `spans` hints dropped (our cells would falsify them); None if unsure."""
+        found = self.spans.findall(data)
+        for attr in set(found):
+            if data.count(attr) != found.count(attr):
+                return None  # the same text outside a row's tag
+            data = data.replace(attr, b"")
+        return data
+
+
+def _letters_from(first: str) -> bytes:
+    """A regex alternation of the column letters at or after `first` (e.g. G -> [G-Z]|[A-Z]{2,})."""
+    size = len(first)
+    options = [b"[A-Z]{%d,}" % (size + 1)]
+    for i, ch in enumerate(first):
+        tail = b"[A-Z]{%d}" % (size - i - 1) if i < size - 1 else b""
+        if ch != "Z":
+            options.append(first[:i].encode() + b"[" + chr(ord(ch) + 1).encode() + b"-Z]" + tail)
+    options.append(first.encode())
+    return b"|".join(options)
+
+
 # ---------------------------------------------------------------------------------------------
 # head and tail edits
 
@@ -536,8 +579,6 @@ def edit_tail(
     our_refs / our_texts: what a previous run's rules look like, to recognise them.
     filter_to: (last column, last row) an `<autoFilter>` starting on the header is widened to.
     """
-    from xml.sax.saxutils import escape
-
     pattern = _cf_pattern(prefix)
     refs = {r.encode() for r in our_refs}
     formulas = {escape(f'"{t}"').encode() for t in our_texts}

@@ -32,8 +32,8 @@ from sheetflow.core.plan import (
 )
 from sheetflow.errors import LockedError, UsageError, WorkbookError
 from sheetflow.io import safety
-from sheetflow.io.xlsx import charts, owned
-from sheetflow.io.xlsx.cells import cell_xml, column_xml
+from sheetflow.io.xlsx import charts, deflate, owned
+from sheetflow.io.xlsx.cells import CellTable, NewColumn, cell_xml
 from sheetflow.io.xlsx.package import (
     CHART_REL,
     CHART_TYPE,
@@ -52,7 +52,6 @@ from sheetflow.io.xlsx.package import (
 )
 from sheetflow.io.xlsx.reader import Snapshot
 from sheetflow.io.xlsx.sheetxml import (
-    CellTable,
     SheetEdit,
     column_number,
     edit_head,
@@ -224,14 +223,14 @@ def _patch_edit(package: Package, patch: Patch, styles: StyleBook, result: _Outp
     for column, position in zip(patch.columns, patch.positions, strict=True):
         letter = column_letter(position)
         xf = styles.xf(None, column.kind)
-        style = f' s="{xf}"' if xf else ""
         values = column.values if ascending else [column.values[i] for i in order]
         header = None
         if has_header:
             header_xf = styles.xf(patch.header_style, TEXT)
             header = cell_xml(f"{letter}{header_row}", f' s="{header_xf}"', column.header)
-        columns.append((position, _builder(letter, rows, values, style, date1904, header)))
-    table = CellTable(all_rows, sorted(columns, key=lambda item: item[0]))
+        columns.append(NewColumn(position, f' s="{xf}"' if xf else "", values, header))
+    columns.sort(key=lambda c: c.column)
+    table = CellTable(all_rows, columns, date1904)
     last_col = max(patch.positions, default=1)
     last_row = max([patch.header_row, *rows])
     widths = {p: c.width for p, c in zip(patch.positions, patch.columns) if c.width}
@@ -253,25 +252,6 @@ def _patch_edit(package: Package, patch: Patch, styles: StyleBook, result: _Outp
         head=head,
         tail=tail,
     )
-
-
-def _builder(
-    letter: str,
-    rows: list[int],
-    values: object,
-    style: str,
-    date1904: bool,
-    header: str | None,
-):  # noqa: ANN202 - a CellTable builder
-    """XML of a column's cells for positions [a, b) of the table (the header first, if any)."""
-    shift = 1 if header is not None else 0
-
-    def build(a: int, b: int) -> list[str | None]:
-        lo, hi = max(a - shift, 0), b - shift
-        cells = column_xml(letter, rows[lo:hi], values[lo:hi], style, date1904)
-        return [header, *cells] if shift and a == 0 else cells
-
-    return build
 
 
 def _prefix_of(package: Package, part: str) -> bytes:
@@ -513,10 +493,18 @@ def _write_zip(package: Package, result: _Output, path: Path) -> None:
                 _put(out, name, content)
 
 
+_BIG_PART = 1 << 20  # bytes: a part this large (an owned sheet of many rows) deflates fast
+
+
 def _put(out: zipfile.ZipFile, name: str, content: bytes | list[bytes]) -> None:
     pieces = [content] if isinstance(content, bytes) else content
     size = sum(len(p) for p in pieces)
-    with out.open(name, "w", force_zip64=size > zipfile.ZIP64_LIMIT * 0.9) as stream:
+    zip64 = size > zipfile.ZIP64_LIMIT * 0.9
+    if size >= _BIG_PART:
+        opened = deflate.open_write(out, name, zip64)
+    else:
+        opened = out.open(name, "w", force_zip64=zip64)
+    with opened as stream:
         for piece in pieces:
             stream.write(piece)
 
@@ -543,7 +531,7 @@ def written_parts(path: Path, original: bytes) -> set[str]:
 # A patched sheet above this size (uncompressed) is not parsed again after writing: its rows
 # are the user's bytes and cells built by `cells.py` (well-formed by construction, tested), and
 # a full parse costs as much as the rest of the write at 100,000 rows.
-CHECK_LIMIT = 16 << 20
+CHECK_LIMIT = 4 << 20
 
 
 def check_written(path: Path, parts: set[str] | None = None, big: int | None = None) -> None:
