@@ -4,7 +4,8 @@ Only what sheetflow owns changes: the owned columns of the patched sheets (strea
 the owned sheets with their drawings and charts (written whole), and the small parts that list
 them (workbook.xml and its rels, [Content_Types].xml, styles.xml with formats appended once).
 Every other part — VBA, pivot tables, slicers, pictures, comments, other sheets — is copied
-from the original zip entry as it is, compressed bytes included.
+with its content unchanged byte for byte (zipfile has no raw copy, so it is inflated and
+deflated again: same bytes inside, possibly other compressed bytes).
 """
 
 from __future__ import annotations
@@ -510,7 +511,7 @@ def _put(out: zipfile.ZipFile, name: str, content: bytes | list[bytes]) -> None:
 
 
 def _copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
-    """Copy an entry's compressed bytes as they are: no recompression, identical content."""
+    """Copy an entry with identical content (inflated and deflated again: no raw copy)."""
     with archive.open(info) as source:
         # ZipFile has no raw copy; reading and writing the same bytes keeps the content equal
         data = source.read()
