@@ -41,7 +41,9 @@ def to_text(series: pd.Series) -> pd.Series:
     is_num, is_str, is_dt = _kinds(values)
     out = np.full(len(values), None, dtype=object)
     if is_str.any():
-        out[is_str] = pd.Series(values[is_str], dtype=object).str.strip().to_numpy(dtype=object)
+        stripped = np.empty(int(is_str.sum()), dtype=object)
+        stripped[:] = [v.strip() for v in values[is_str]]
+        out[is_str] = stripped
     if is_num.any():  # ids typed as numbers are the bulk: whole numbers in one array operation
         numbers = values[is_num]
         as_float = numbers.astype(float)
