@@ -83,7 +83,7 @@ class Join:
         return text_of(self.separator, lang).join(text_of(item, lang) for item in self.items)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Label:
     """The name of a schema sheet or column (`Log` / `执行记录`), in the reader's language."""
 
@@ -92,8 +92,11 @@ class Label:
     def text(self, lang: str) -> str:
         return self.of.label(lang)
 
+    def __repr__(self) -> str:
+        return f"Label({self.of.name!r})"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class EnumLabel:
     """An allowed value of an enum column (`urgent` / `紧急`), in the reader's language."""
 
@@ -102,6 +105,9 @@ class EnumLabel:
 
     def text(self, lang: str) -> str:
         return self.enum.label(self.code, lang)
+
+    def __repr__(self) -> str:
+        return f"EnumLabel({self.code!r})"
 
 
 def enum_labels(enum: schema.Enum) -> Join:

@@ -110,12 +110,12 @@ def _policy(raw: object) -> str:
 _PARSERS: dict[str, tuple[Callable[[object], object], object]] = {
     "work_hours": (_work_hours, Msg("core.allowed.work_hours")),
     "weekend": (_weekend, Msg("core.allowed.weekend")),
-    "timezone": (_zone, "Asia/Shanghai, Europe/Berlin…"),
+    "timezone": (_zone, Msg("core.allowed.timezone")),
     "warn_ratio": (_ratio, "0 – 1"),
     "case_sla_hours": (_positive, "> 0"),
     "case_clock": (_clock, Msg("core.allowed.case_clock")),
     "on_time_target": (_ratio, "0 – 1"),
-    "hit_policy": (_policy, "FIRST, UNIQUE, COLLECT, RULE ORDER"),
+    "hit_policy": (_policy, Msg("core.allowed.hit_policy")),
     "escalate_after_h": (_non_negative, ">= 0"),
 }
 
@@ -144,7 +144,8 @@ def _check_languages(rows: dict[str, tuple[int, object]], findings: Findings) ->
         if key in rows:
             row, raw = rows[key]
             if not is_blank(raw) and language_code(raw) is None:
-                findings.add("Settings", row, "value", raw, "bad_value", "en, zh")
+                allowed = Msg("core.allowed.language")
+                findings.add("Settings", row, "value", raw, "bad_value", allowed)
 
 
 def read_settings(book: Workbook, findings: Findings) -> Settings:

@@ -36,7 +36,7 @@ RULE_ORDER = "RULE ORDER"
 
 RULE_COLUMNS = ("rule", "approver_role", "approver", "note")
 _DEFAULTS = {"priority": "normal"}  # what an empty Cases cell reads as (SPEC §1)
-_EXAMPLES = '-, 5000, 物流延迟, "A","B", >= 5000, [5000..50000), not("A")'
+_EXAMPLES = Msg("core.allowed.feel")
 _CANONICAL_CASES = frozenset(c.name for c in schema.CASES.columns)
 
 
