@@ -229,7 +229,7 @@ def check_people(people: pd.DataFrame, findings: Findings) -> None:
         unknown = filled[[schema.normalise_name(v) not in known for v in filled]]
         names = [str(n).strip() for n in _column(people, "name") if not is_blank(n)]
         for row, value in unknown.items():
-            hint = did_you_mean(value, names, findings.book.language)
+            hint = did_you_mean(value, names)
             findings.add("People", int(row), column, value, "unknown_person", hint=hint)
     if "away_from" in people.columns and "away_to" in people.columns:
         start, end = _dates(people, "away_from"), _dates(people, "away_to")

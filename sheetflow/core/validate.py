@@ -14,8 +14,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import coerce, i18n, people, schema
-from sheetflow.core.findings import Findings, did_you_mean
+from sheetflow.core import coerce, people, schema
+from sheetflow.core.findings import Findings, Label, Msg, did_you_mean, enum_labels
 from sheetflow.core.settings import Settings, read_settings
 from sheetflow.core.workbook import (
     CellError,
@@ -113,6 +113,53 @@ def report_problems(
         findings.add(sheet, int(row), column, str(value), code, str(value), severity, reason=reason)
 
 
+def _absent_column(index: pd.Index, col: schema.Column) -> pd.Series:
+    """The empty column of its type standing in for a column the sheet does not have."""
+    if col.kind in (schema.DATETIME, schema.DATE):
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if col.kind in (schema.NUMBER, schema.INT):
+        return pd.Series(np.nan, index=index, dtype=float)
+    return pd.Series(None, index=index, dtype=object)
+
+
+def _type_column(
+    book: Workbook,
+    sheet: str,
+    col: schema.Column,
+    raw: pd.Series,
+    findings: Findings,
+    timezone: str | None,
+) -> tuple[pd.Series, np.ndarray]:
+    """One present column coerced to its type, its bad cells reported: (values, unreadable)."""
+    problem = problem_cells(book, raw)
+    if problem.any():  # an error value or uncalculated formula is never read as empty
+        report_problems(findings, sheet, col.name, raw, problem, _problem_code(col.kind))
+        raw = raw.where(~problem, None)
+    blank = blank_mask(raw) & ~problem
+    if col.required and blank.any():
+        findings.add_rows(sheet, col.name, raw[blank], "required")
+    if col.kind in (schema.NUMBER, schema.INT):
+        values, bad = coerce.to_number(raw)
+        if col.kind == schema.INT:
+            frac = ~bad & values.notna().to_numpy() & (values % 1 != 0).to_numpy()
+            bad = bad | frac
+            values = values.where(~frac)
+        detail = Msg("core.whole_number") if col.kind == schema.INT else ""
+        if bad.any():
+            findings.add_rows(sheet, col.name, raw[bad], "bad_number", detail)
+        return values, bad | problem
+    if col.kind in (schema.DATETIME, schema.DATE):
+        dates = coerce.parse_datetimes(raw, col.kind == schema.DATE, timezone)
+        _report_dates(findings, sheet, col.name, raw, dates)
+        return dates.values, dates.bad | problem
+    if col.kind == schema.ENUM and col.enum is not None:
+        codes, bad = coerce.to_enum(raw, col.enum)
+        if bad.any():
+            findings.add_rows(sheet, col.name, raw[bad], "bad_value", enum_labels(col.enum))
+        return codes, bad | problem
+    return coerce.to_text(raw), problem
+
+
 def type_sheet(
     book: Workbook,
     sheet: schema.Sheet,
@@ -127,56 +174,16 @@ def type_sheet(
     """
     table = book.table(sheet.name)
     frame = book.frame(sheet.name)
-    lang = book.language
     header_row = table.header_row if table is not None else 1
     out: dict[str, pd.Series] = {}
     for col in sheet.columns:
         if col.name not in frame.columns:
             if table is not None and col.required:
-                label = col.label(lang)
-                findings.add(sheet.name, header_row, None, None, "missing_column", label)
-            out[col.name] = pd.Series(
-                np.nan if col.kind in (schema.NUMBER, schema.INT) else None,
-                index=frame.index,
-                dtype=float if col.kind in (schema.NUMBER, schema.INT) else object,
-            )
-            if col.kind in (schema.DATETIME, schema.DATE):
-                out[col.name] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+                findings.add(sheet.name, header_row, None, None, "missing_column", Label(col))
+            out[col.name] = _absent_column(frame.index, col)
             continue
         raw = frame[col.name]
-        problem = problem_cells(book, raw)
-        if problem.any():  # an error value or uncalculated formula is never read as empty
-            report_problems(findings, sheet.name, col.name, raw, problem, _problem_code(col.kind))
-            raw = raw.where(~problem, None)
-        blank = blank_mask(raw) & ~problem
-        if col.required and blank.any():
-            findings.add_rows(sheet.name, col.name, raw[blank], "required")
-        bad = problem
-        if col.kind in (schema.NUMBER, schema.INT):
-            values, bad = coerce.to_number(raw)
-            if col.kind == schema.INT:
-                frac = ~bad & values.notna().to_numpy() & (values % 1 != 0).to_numpy()
-                bad = bad | frac
-                values = values.where(~frac)
-            detail = i18n.text("core.whole_number", lang) if col.kind == schema.INT else ""
-            if bad.any():
-                findings.add_rows(sheet.name, col.name, raw[bad], "bad_number", detail)
-            out[col.name] = values
-            bad = bad | problem
-        elif col.kind in (schema.DATETIME, schema.DATE):
-            dates = coerce.parse_datetimes(raw, col.kind == schema.DATE, timezone)
-            _report_dates(findings, sheet.name, col.name, raw, dates)
-            out[col.name] = dates.values
-            bad = dates.bad | problem
-        elif col.kind == schema.ENUM and col.enum is not None:
-            codes, bad = coerce.to_enum(raw, col.enum)
-            if bad.any():
-                allowed = ", ".join(col.enum.label(code, lang) for code in col.enum.codes)
-                findings.add_rows(sheet.name, col.name, raw[bad], "bad_value", allowed)
-            out[col.name] = codes
-            bad = bad | problem
-        else:
-            out[col.name] = coerce.to_text(raw)
+        out[col.name], bad = _type_column(book, sheet.name, col, raw, findings, timezone)
         if unreadable is not None and bad.any():
             unreadable[(sheet.name, col.name)] = bad
     typed = pd.DataFrame(out, index=frame.index)
@@ -259,11 +266,10 @@ def _duplicates(
         return
     first_row = sub.reset_index().groupby(keys, sort=False)["row"].transform("first")
     first_row.index = sub.index
-    lang = findings.book.language
-    name = i18n.text(f"core.duplicate_label.{label}", lang)
+    name = Msg(f"core.duplicate_label.{label}")
     for row in sub.index[repeated.to_numpy()]:
         text = " / ".join(str(sub.at[row, key]) for key in keys)
-        detail = i18n.text("core.duplicate", lang, label=name, value=text, row=first_row.at[row])
+        detail = Msg("core.duplicate", label=name, value=text, row=int(first_row.at[row]))
         findings.add(sheet, int(row), column, frame.at[row, column], "duplicate", detail)
 
 
@@ -339,7 +345,7 @@ def add_grouped(
     column: str,
     values: pd.Series,
     code: str,
-    detail: str = "",
+    detail: object = "",
     known: pd.Series | None = None,
     severity: str | None = None,
 ) -> None:
@@ -348,18 +354,16 @@ def add_grouped(
     A wrong id or name typed (or filled down) on many rows is one slip: reporting it once, with
     the rows and the nearest known value, says what to fix without burying other findings.
     """
-    lang = findings.book.language
     candidates = [] if known is None else [str(v) for v in pd.unique(known.dropna())]
     groups = pd.Series(values.index, index=values.to_numpy()).groupby(level=0, sort=False)
     for i, (value, rows) in enumerate(groups):
         rows = [int(r) for r in rows]
-        hints = []
+        hints: list[Msg | None] = []
         if candidates and i < _SUGGEST_AT_MOST:
-            hints.append(did_you_mean(value, candidates, lang))
+            hints.append(did_you_mean(value, candidates))
         if len(rows) > 1:
             more = rows[1:]
-            hints.append(i18n.text("hint.same_rows", lang, n=len(more), rows=_rows_text(more)))
-        separator = i18n.text("core.separator", lang)
+            hints.append(Msg("hint.same_rows", n=len(more), rows=_rows_text(more)))
         findings.add(
             sheet,
             rows[0],
@@ -368,7 +372,7 @@ def add_grouped(
             code,
             detail,
             severity=severity,
-            hint=separator.join(h for h in hints if h),
+            hint=tuple(h for h in hints if h),
         )
 
 
@@ -395,7 +399,7 @@ def _check_references(
     column: str,
     known: pd.Series,
     code: str,
-    detail: str = "",
+    detail: object = "",
 ) -> None:
     values = frame[column]
     unknown = values.notna() & ~values.isin(known)
@@ -414,7 +418,6 @@ def _check_log(
     as_of: pd.Timestamp,
 ) -> None:
     book = findings.book
-    lang = book.language
     options = ", ".join(process["node"].dropna().drop_duplicates())
     if book.table("Cases") is not None:  # a missing sheet is one finding, not one per row
         _check_references(
@@ -440,7 +443,7 @@ def _check_log(
     backwards = (log["end"] < log["start"]).to_numpy()
     if backwards.any():
         detail = log.loc[backwards, "start"].dt.strftime("%Y-%m-%d %H:%M")
-        detail = detail.map(lambda time: i18n.text("core.start_at", lang, time=time))
+        detail = detail.map(lambda time: Msg("core.start_at", time=time))
         findings.add_rows(
             "Log", "end", book.frame("Log").loc[backwards, "end"], "end_before_start", detail
         )
@@ -564,36 +567,61 @@ def _check_calendar_years(
 
 def _names_taken(book: Workbook, findings: Findings) -> None:
     """The user's own columns and sheets named like sheetflow's outputs: kept, and said so."""
-    lang = book.language
     titles = book.output_titles()
     for title in book.taken_titles:
         name = schema.output_sheet_for_title(title)
         ours = titles[name][0] if name in titles else ""
-        findings.add(
-            title, None, None, title, "name_taken", i18n.text("taken.sheet", lang, ours=ours)
-        )
+        findings.add(title, None, None, title, "name_taken", Msg("taken.sheet", ours=ours))
     for name in ("Log", "Cases"):
         table = book.table(name)
         if table is None:
             continue
         for ref in table.taken:
-            findings.add(
-                name,
-                1,
-                ref.header,
-                ref.header,
-                "name_taken",
-                i18n.text("taken.column", lang, header=ref.header),
-            )
+            detail = Msg("taken.column", header=ref.header)
+            findings.add(name, 1, ref.header, ref.header, "name_taken", detail)
+
+
+def _check_sheets_present(book: Workbook, findings: Findings) -> None:
+    """missing_sheet for each required input sheet the book does not have."""
+    for sheet in schema.INPUT_SHEETS:
+        if sheet.required and book.table(sheet.name) is None:
+            title = sheet.label(book.language)  # where it belongs: the book's name for it
+            findings.add(title, None, None, None, "missing_sheet", Label(sheet))
+
+
+def _check_people(findings: Findings, people_frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
+    """Repeated names, managers and deputies naming nobody, deputy loops (SPEC §7)."""
+    _duplicates(findings, "People", "name", people_frame, ["name"], "name")
+    people.check_people(people_frame, findings)
+    people.delegation_table(people_frame, as_of, findings)
+
+
+def _check_sla_and_exceptions(
+    findings: Findings, typed: dict[str, pd.DataFrame], process: pd.DataFrame
+) -> None:
+    """Nodes and cases SLA / Exceptions name, and their hours within bounds (typed in place)."""
+    book = findings.book
+    nodes = process["node"].dropna()
+    options = ", ".join(nodes.drop_duplicates())
+    for name in ("SLA", "Exceptions"):
+        if book.table(name) is not None and book.table("Process") is not None:
+            _check_references(findings, name, typed[name], "node", nodes, "unknown_node", options)
+    exceptions = typed["Exceptions"]
+    if book.table("SLA") is not None:
+        typed["SLA"]["sla_hours"] = _bounded(findings, book, "SLA", typed["SLA"], "sla_hours", True)
+    if book.table("Exceptions") is not None:
+        exceptions["extend_hours"] = _bounded(
+            findings, book, "Exceptions", exceptions, "extend_hours", positive=False
+        )
+    if book.table("Exceptions") is not None and book.table("Cases") is not None:
+        known = typed["Cases"]["case_id"].dropna()
+        _check_references(findings, "Exceptions", exceptions, "case_id", known, "unknown_case")
 
 
 def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     """Type every sheet and run every check of SPEC §7 except the routing ones."""
     findings = Findings(book)
-    lang = book.language
-    for sheet in schema.INPUT_SHEETS:
-        if sheet.required and book.table(sheet.name) is None:
-            findings.add(sheet.label(lang), None, None, None, "missing_sheet", sheet.label(lang))
+    _check_sheets_present(book, findings)
     _names_taken(book, findings)
     settings = read_settings(book, findings)
     unreadable: dict[tuple[str, str], np.ndarray] = {}
@@ -614,32 +642,9 @@ def check(book: Workbook, as_of: pd.Timestamp) -> Checked:
     _check_skipped(findings, typed["Log"], cases, process, edges)
     _check_calendar_years(findings, typed["Log"], typed["Calendar"], as_of)
     if has_people:
-        _duplicates(
-            findings,
-            "People",
-            "name",
-            people_frame,
-            ["name"],
-            "name",
-        )
-        people.check_people(people_frame, findings)
-        people.delegation_table(people_frame, as_of, findings)
-    nodes = process["node"].dropna()
-    options = ", ".join(nodes.drop_duplicates())
-    for name in ("SLA", "Exceptions"):
-        if book.table(name) is not None and book.table("Process") is not None:
-            _check_references(findings, name, typed[name], "node", nodes, "unknown_node", options)
+        _check_people(findings, people_frame, as_of)
+    _check_sla_and_exceptions(findings, typed, process)
     exceptions = typed["Exceptions"]
-    if book.table("SLA") is not None:
-        typed["SLA"]["sla_hours"] = _bounded(findings, book, "SLA", typed["SLA"], "sla_hours", True)
-    if book.table("Exceptions") is not None:
-        exceptions["extend_hours"] = _bounded(
-            findings, book, "Exceptions", exceptions, "extend_hours", positive=False
-        )
-    if book.table("Exceptions") is not None and book.table("Cases") is not None:
-        _check_references(
-            findings, "Exceptions", exceptions, "case_id", cases["case_id"].dropna(), "unknown_case"
-        )
     return Checked(
         process=process,
         cases=cases,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import schema
+from sheetflow.core import i18n, schema
 
 EXCEL_FIRST_DATA_ROW = 2  # row 1 is the header (when no title rows stand above it)
 HEADER_SEARCH_ROWS = 10  # the header row is looked for within the first rows of a sheet
@@ -119,13 +119,13 @@ class Workbook:
         variant (`Summary (sheetflow)`) when a sheet of the user's already has it.
         """
         taken = {title.casefold() for title in self.titles}
-        other = schema.EN if self.language == schema.ZH else schema.ZH
+        others = [lang for lang in i18n.LANGUAGES if lang != self.language]
         titles: dict[str, tuple[str, str | None]] = {}
-        for name, zh in schema.OUTPUT_SHEETS.items():
-            default = zh if self.language == schema.ZH else name
+        for name in schema.OUTPUT_SHEETS:
+            default = owned_title(name, self.language)
             previous = self.owned_sheets.get(name)
             if previous is not None:
-                switched = previous == (zh if other == schema.ZH else name)
+                switched = previous in [owned_title(name, lang) for lang in others]
                 if switched and default.casefold() not in taken:
                     titles[name] = (default, previous)
                     taken.add(default.casefold())
@@ -155,7 +155,12 @@ class Workbook:
         sheet = schema.SHEETS_BY_NAME.get(name)
         if sheet is not None:
             return sheet.label(self.language)
-        return schema.OUTPUT_SHEETS[name] if self.language == schema.ZH else name
+        return owned_title(name, self.language)
+
+
+def owned_title(name: str, lang: str) -> str:
+    """Title of a sheet sheetflow owns (Validation, Overdue...) in `lang`, from the catalog."""
+    return i18n.text(f"core.owned_sheet.{name}", lang)
 
 
 def is_blank(value: object) -> bool:

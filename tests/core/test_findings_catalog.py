@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sheetflow.core import findings, i18n, layout, schema
-from sheetflow.core.findings import Findings
+from sheetflow.core.findings import Findings, Msg, render
 from sheetflow.core.workbook import Workbook, build_workbook
 
 LOG_HEADER = ["case_id", "node", "assignee", "start", "end", "note"]
@@ -50,6 +50,18 @@ def rendered(code: str, lang: str, reason: str | None = None) -> str:
     return finding.message
 
 
+# The same details as references: what the checks pass, worded in the reader's language.
+NEUTRAL_DETAIL = {
+    "duplicate": Msg(
+        "core.duplicate", label=Msg("core.duplicate_label.node"), value="Receive", row=2
+    ),
+    "overlapping_rules": Msg(
+        "rule.overlap", a="R1", b="R2", example=Msg("rule.overlap_everywhere")
+    ),
+    "name_taken": Msg("taken.column", header="status"),
+}
+
+
 def _assert_bilingual(en: str, zh: str) -> None:
     assert en.strip() and zh.strip()
     assert en != zh
@@ -61,6 +73,25 @@ def _assert_bilingual(en: str, zh: str) -> None:
 def test_every_code_renders_in_both_languages(code):
     assert i18n.has(f"finding.{code}"), f"no catalog entry finding.{code}"
     _assert_bilingual(rendered(code, schema.EN), rendered(code, schema.ZH))
+
+
+@pytest.mark.parametrize("code", sorted(findings.SEVERITY))
+@pytest.mark.parametrize("book_lang", [schema.EN, schema.ZH])
+def test_every_code_renders_in_the_reader_language_whatever_the_book(code, book_lang):
+    """A finding of an English book reads in Chinese as that of a Chinese book does (and back)."""
+    collected = Findings(small_book(book_lang))
+    detail = NEUTRAL_DETAIL.get(code, "X1")
+    collected.add(
+        "Log", 2, "node", "Receive", code, detail, hint=Msg("hint.did_you_mean", name="A")
+    )
+    (finding,) = collected.items
+    for lang in (schema.EN, schema.ZH):
+        separator = i18n.text("core.separator", lang)
+        hint = i18n.text("hint.did_you_mean", lang, name="A")
+        assert render(finding, lang) == rendered(code, lang) + separator + hint
+        assert finding.to_json(lang)["message"] == render(finding, lang)
+    assert finding.message == render(finding, book_lang)
+    assert finding.to_json()["message"] == finding.message
 
 
 def test_the_detail_is_filled_in_where_the_message_has_a_place_for_it():

@@ -23,6 +23,7 @@ from sheetflow.core.decision.table import (
 )
 from sheetflow.core.feel.unary import AnyValue
 from sheetflow.core.feel.values import cell_text
+from sheetflow.core.findings import text_of
 from sheetflow.core.people import as_of_day, is_loop, resolve_delegate
 
 
@@ -60,9 +61,9 @@ def _explain_rule(
         )
     ]
     for column, value in zip(table.inputs, rule.cells, strict=True):
-        _, problem = read_cell(column, value, lang)
+        _, problem = read_cell(column, value)
         if problem is not None:
-            reason = problem.reason
+            reason = text_of(problem.reason, lang)
             lines.append(
                 "  " + i18n.text("explain.unreadable", lang, column=column.header, reason=reason)
             )

@@ -18,16 +18,18 @@ import pandas as pd
 
 from sheetflow.core import i18n, schema
 from sheetflow.core.decision.table import (
+    LIST_SEPARATOR,
     OTHER,
     DecisionTable,
     InputColumn,
     Problem,
-    case_values,
-    show_value,
+    case_terms,
+    value_term,
 )
 from sheetflow.core.feel import values
 from sheetflow.core.feel.unary import ORDERED, AnyValue, Between, NoneOf, OneOf, UnaryTest, literals
 from sheetflow.core.feel.values import Literal
+from sheetflow.core.findings import Join, Msg
 
 _DAY_NS = 86_400 * 10**9
 _INF = math.inf
@@ -291,8 +293,14 @@ def _display_text(key: str, tests: Iterable[UnaryTest]) -> str:
 
 def static_overlap(table: DecisionTable, a: int, b: int, lang: str = i18n.EN) -> str | None:
     """An example input both rules a and b match ("amount=6000, priority=urgent"), or None when
-    they cannot both match or this analysis cannot tell."""
-    example: list[str] = []
+    they cannot both match or this analysis cannot tell; in `lang`."""
+    example = overlap_example(table, a, b)
+    return None if example is None else example.text(lang)
+
+
+def overlap_example(table: DecisionTable, a: int, b: int) -> Join | None:
+    """`static_overlap`'s example, worded when read."""
+    example: list[object] = []
     unsure = False
     pairs = zip(table.inputs, table.rules[a].tests, table.rules[b].tests, strict=True)
     for column, test_a, test_b in pairs:
@@ -309,10 +317,10 @@ def static_overlap(table: DecisionTable, a: int, b: int, lang: str = i18n.EN) ->
             return None
         if domain == values.STRING and isinstance(value, str):
             value = _display_text(value, (test_a, test_b))
-        example.append(f"{column.header}={show_value(value, column, lang)}")
+        example.append((f"{column.header}=", value_term(value, column)))
     if unsure:
         return None
-    return i18n.text("list_separator", lang).join(example)
+    return Join(tuple(example), LIST_SEPARATOR)
 
 
 def _co_matching(matches: np.ndarray) -> list[tuple[int, int]]:
@@ -326,10 +334,10 @@ def _co_matching(matches: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _examples_on_cases(
-    table: DecisionTable, matches: np.ndarray, cases: pd.DataFrame, known: set, lang: str
-) -> dict[tuple[int, int], str]:
+    table: DecisionTable, matches: np.ndarray, cases: pd.DataFrame, known: set
+) -> dict[tuple[int, int], Msg]:
     """Overlaps the static analysis could not settle, shown by the first case both match."""
-    examples: dict[tuple[int, int], str] = {}
+    examples: dict[tuple[int, int], Msg] = {}
     several = np.flatnonzero(matches.sum(axis=1) > 1)
     if not len(several):
         return examples
@@ -338,34 +346,32 @@ def _examples_on_cases(
             continue
         first = several[np.argmax(matches[several, a] & matches[several, b])]
         case_id = values.cell_text(cases["case_id"].iloc[first]) if "case_id" in cases else ""
-        shown = case_values(table, cases, first, lang)
-        examples[(int(a), int(b))] = i18n.text(
-            "rule.overlap_case", lang, case_id=case_id, values=shown
-        )
+        shown = case_terms(table, cases, first)
+        examples[(int(a), int(b))] = Msg("rule.overlap_case", case_id=case_id, values=shown)
     return examples
 
 
 def overlap_problems(
-    table: DecisionTable, matches: np.ndarray, cases: pd.DataFrame, lang: str
+    table: DecisionTable, matches: np.ndarray, cases: pd.DataFrame
 ) -> list[Problem]:
     """One overlapping_rules finding per pair of rules that can match one case (UNIQUE)."""
     usable = [j for j, rule in enumerate(table.rules) if rule.usable]
-    examples: dict[tuple[int, int], str] = {}
+    examples: dict[tuple[int, int], Join | Msg] = {}
     for a, b in itertools.combinations(usable, 2):
-        example = static_overlap(table, a, b, lang)
+        example = overlap_example(table, a, b)
         if example is not None:
             examples[(a, b)] = example
-    examples.update(_examples_on_cases(table, matches, cases, set(examples), lang))
+    examples.update(_examples_on_cases(table, matches, cases, set(examples)))
     column = "rule" if table.has_rule_column else None
     problems = []
     for (a, b), example in sorted(examples.items()):
         rule = table.rules[b]
-        detail = i18n.text(
+        everywhere = isinstance(example, Join) and not example.items  # no condition at all
+        detail = Msg(
             "rule.overlap",
-            lang,
             a=table.rules[a].rule_id,
             b=rule.rule_id,
-            example=example or i18n.text("rule.overlap_everywhere", lang),
+            example=Msg("rule.overlap_everywhere") if everywhere else example,
         )
         problems.append(
             Problem("Rules", rule.row, column, rule.rule_id, "overlapping_rules", detail)

@@ -16,16 +16,17 @@ from sheetflow.core import i18n
 from sheetflow.core.decision.assign import Assignment, assign
 from sheetflow.core.decision.overlap import overlap_problems
 from sheetflow.core.decision.table import (
+    LIST_SEPARATOR,
     UNIQUE,
     DecisionTable,
     Problem,
     build_decision_table,
-    case_values,
+    case_terms,
     match_matrix,
     normalise_hit_policy,
     select,
 )
-from sheetflow.core.findings import Findings, did_you_mean
+from sheetflow.core.findings import Findings, Join, Msg, did_you_mean
 from sheetflow.core.people import PeopleIndex, delegation_table, index_people
 from sheetflow.core.workbook import Table
 
@@ -39,7 +40,7 @@ class RoutingInput:
     """Everything routing reads: typed frames (index = Excel row) and the settings it needs.
 
     case_open: True per open case (None: all open; only open cases add load). rules: the raw
-    Rules table, None without a Rules sheet. language: of the findings' details and explain.
+    Rules table, None without a Rules sheet. language: of explain (findings are worded when read).
     """
 
     cases: pd.DataFrame
@@ -93,24 +94,23 @@ def _open_mask(cases: pd.DataFrame, case_open: pd.Series | None) -> np.ndarray:
     return values.astype(bool)
 
 
-def _approver_problems(table: DecisionTable, index: PeopleIndex, lang: str) -> list[Problem]:
+def _approver_problems(table: DecisionTable, index: PeopleIndex) -> list[Problem]:
     """Named approvers nobody in People is; roles nobody in People holds."""
     roles = index.roles()
     problems = []
     for rule in table.rules:
         if rule.approver is not None and index.get(rule.approver) is None:
             names = [p.name for p in index.by_key.values()]
-            hint = did_you_mean(rule.approver, names, lang)
+            hint = did_you_mean(rule.approver, names)
             problems.append(
                 Problem("Rules", rule.row, "approver", rule.approver, "unknown_person", hint=hint)
             )
         if rule.approver is None and rule.approver_role is not None:
             if not index.holders(rule.approver_role):
-                sep = i18n.text("list_separator", lang)
                 detail = (
-                    i18n.text("rule.unheld_role", lang, roles=sep.join(roles))
+                    Msg("rule.unheld_role", roles=Join(tuple(roles), LIST_SEPARATOR))
                     if roles
-                    else i18n.text("rule.no_people", lang)
+                    else Msg("rule.no_people")
                 )
                 problems.append(
                     Problem(
@@ -121,12 +121,12 @@ def _approver_problems(table: DecisionTable, index: PeopleIndex, lang: str) -> l
 
 
 def _no_rule_problems(
-    table: DecisionTable, matches: np.ndarray, cases: pd.DataFrame, lang: str
+    table: DecisionTable, matches: np.ndarray, cases: pd.DataFrame
 ) -> list[Problem]:
     """One no_rule finding per case no rule matches, naming its input values."""
     problems = []
     for pos in np.flatnonzero(~matches.any(axis=1)):
-        values = case_values(table, cases, int(pos), lang)
+        values = case_terms(table, cases, int(pos))
         case_id = cases["case_id"].iloc[pos] if "case_id" in cases else None
         problems.append(
             Problem("Cases", int(cases.index[pos]), "case_id", case_id, "no_rule", values)
@@ -136,7 +136,6 @@ def _no_rule_problems(
 
 def route(inputs: RoutingInput) -> Routing:
     """Route every case through the Rules decision table (SPEC §4)."""
-    lang = inputs.language
     cases = inputs.cases
     policy = normalise_hit_policy(inputs.hit_policy)
     index = index_people(inputs.people)
@@ -146,13 +145,13 @@ def route(inputs: RoutingInput) -> Routing:
         return Routing(
             inputs, policy, None, matches, nothing, nothing, None, index, empty_routes(), ()
         )
-    table = build_decision_table(inputs.rules, cases, lang)
+    table = build_decision_table(inputs.rules, cases)
     matches = match_matrix(table, cases)
     case_pos, rule_pos = select(matches, policy)
-    problems = [*table.problems, *_approver_problems(table, index, lang)]
-    problems += _no_rule_problems(table, matches, cases, lang)
+    problems = [*table.problems, *_approver_problems(table, index)]
+    problems += _no_rule_problems(table, matches, cases)
     if policy == UNIQUE:
-        problems += overlap_problems(table, matches, cases, lang)
+        problems += overlap_problems(table, matches, cases)
     open_cases = _open_mask(cases, inputs.case_open)
     assignment = assign(table, cases, open_cases, index, case_pos, rule_pos)
     routes = _routes_frame(inputs, table, index, case_pos, rule_pos, assignment.person)

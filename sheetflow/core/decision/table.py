@@ -26,7 +26,7 @@ from sheetflow.core.feel.values import (
     enum_code,
     number_of,
 )
-from sheetflow.core.findings import Findings
+from sheetflow.core.findings import EnumLabel, Findings, Join, Label, Msg, enum_labels, text_of
 from sheetflow.core.workbook import Table, is_blank
 
 FIRST = "FIRST"
@@ -36,21 +36,21 @@ RULE_ORDER = "RULE ORDER"
 
 RULE_COLUMNS = ("rule", "approver_role", "approver", "note")
 _DEFAULTS = {"priority": "normal"}  # what an empty Cases cell reads as (SPEC §1)
-_EXAMPLES = '-, 5000, 物流延迟, "A","B", >= 5000, [5000..50000), not("A")'
+_EXAMPLES = Msg("core.allowed.feel")
 _CANONICAL_CASES = frozenset(c.name for c in schema.CASES.columns)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A finding of routing, as the arguments of `Findings.add` (detail in the book's language)."""
+    """A finding of routing, as the arguments of `Findings.add` (words as catalog references)."""
 
     sheet: str
     row: int | None
     column: str | None
     value: object
     code: str
-    detail: str = ""
-    hint: str = ""  # "did you mean …", from the catalog
+    detail: object = ""  # data or a `Msg` / `Join`, worded when the finding is read
+    hint: Msg | None = None  # "did you mean …"
     reason: str | None = None  # a `reason.<key>` of messages/findings.toml replacing the message
 
     def add_to(self, findings: Findings) -> None:
@@ -104,13 +104,18 @@ class DecisionTable:
 
 @dataclass(frozen=True)
 class CellProblem:
-    """Why a Rules cell cannot be used: the finding's detail and the reason explain shows."""
+    """Why a Rules cell cannot be used: the finding's detail and the reason explain shows
+    (catalog references, worded by `text_of` in the reader's language)."""
 
-    detail: str
-    reason: str
+    detail: object
+    reason: object
 
 
-def _kind_hint(test: UnaryTest, column: InputColumn, lang: str) -> str | None:
+# A list of choices in a rule's message: `, ` in English, `、` in Chinese.
+LIST_SEPARATOR = Msg("list_separator")
+
+
+def _kind_hint(test: UnaryTest, column: InputColumn) -> object | None:
     """What a typed Cases column (enum, number, date) accepts, when `test` can never fit it."""
     values = [lit for lit in literals(test) if lit.kind != NULL]
     if column.enum is not None:
@@ -121,7 +126,7 @@ def _kind_hint(test: UnaryTest, column: InputColumn, lang: str) -> str | None:
             is None
         ]
         if any(is_ordered(t) for t in positives(test)) or unknown:
-            return ", ".join(column.enum.label(code, lang) for code in column.enum.codes)
+            return enum_labels(column.enum)
         return None
     if column.kind == schema.NUMBER:
         if all(
@@ -129,28 +134,26 @@ def _kind_hint(test: UnaryTest, column: InputColumn, lang: str) -> str | None:
             for lit in values
         ):
             return None
-        return i18n.text("rule.number_expected", lang)
+        return Msg("rule.number_expected")
     if column.kind in (schema.DATETIME, schema.DATE):
         if all(lit.kind in (DATE, DATETIME) for lit in values):
             return None
-        return i18n.text("rule.date_expected", lang)
+        return Msg("rule.date_expected")
     return None
 
 
-def read_cell(
-    column: InputColumn, value: object, lang: str
-) -> tuple[UnaryTest, CellProblem | None]:
+def read_cell(column: InputColumn, value: object) -> tuple[UnaryTest, CellProblem | None]:
     """A Rules input cell -> its test (ANY when unreadable) and why it cannot be used, if so."""
     try:
         test = test_for_cell(value)
     except UnaryTestError as exc:
-        reason = exc.reason(lang)
-        detail = i18n.text("rule.feel_expected", lang, examples=_EXAMPLES, reason=reason)
+        reason = Msg(f"feel.{exc.key}", **exc.params)
+        detail = Msg("rule.feel_expected", examples=_EXAMPLES, reason=reason)
         return ANY, CellProblem(detail, reason)
-    hint = _kind_hint(test, column, lang)
+    hint = _kind_hint(test, column)
     if hint is None:
         return test, None
-    return test, CellProblem(hint, i18n.text("rule.use_one_of", lang, values=hint))
+    return test, CellProblem(hint, Msg("rule.use_one_of", values=hint))
 
 
 def _case_columns(cases: pd.DataFrame) -> dict[str, str]:
@@ -163,9 +166,7 @@ def _case_columns(cases: pd.DataFrame) -> dict[str, str]:
     return found
 
 
-def _input_columns(
-    rules: Table, cases: pd.DataFrame, lang: str
-) -> tuple[list[InputColumn], list[Problem]]:
+def _input_columns(rules: Table, cases: pd.DataFrame) -> tuple[list[InputColumn], list[Problem]]:
     """The input columns of Rules, and a finding for each that names no Cases column."""
     lookup = _case_columns(cases)
     inputs: list[InputColumn] = []
@@ -188,12 +189,11 @@ def _input_columns(
             )
         )
         if case_column is None:
-            names = [
-                schema.CASES.column(c).label(lang) if c in _CANONICAL_CASES else c
+            names = tuple(
+                Label(schema.CASES.column(c)) if c in _CANONICAL_CASES else c
                 for c in map(str, cases.columns)
-            ]
-            sep = i18n.text("list_separator", lang)
-            detail = i18n.text("rule.unknown_column", lang, names=sep.join(names))
+            )
+            detail = Msg("rule.unknown_column", names=Join(names, LIST_SEPARATOR))
             problems.append(Problem("Rules", 1, key, ref.header, "bad_value", detail))
     return inputs, problems
 
@@ -204,9 +204,7 @@ def _optional_text(values: np.ndarray | None, i: int) -> str | None:
     return cell_text(values[i])
 
 
-def _read_rules(
-    frame: pd.DataFrame, inputs: list[InputColumn], lang: str
-) -> tuple[list[Rule], list[Problem]]:
+def _read_rules(frame: pd.DataFrame, inputs: list[InputColumn]) -> tuple[list[Rule], list[Problem]]:
     """Every rule row parsed; a row with no approver, role or condition (a heading) is none."""
     columns = {c.key: frame[c.key].to_numpy(dtype=object) for c in inputs}
     extras = {
@@ -244,7 +242,7 @@ def _read_rules(
                     )
                 )
                 continue
-            test, problem = read_cell(column, value, lang)
+            test, problem = read_cell(column, value)
             tests.append(test)
             if problem is not None:
                 usable = False
@@ -260,10 +258,10 @@ def build_decision_table(rules: Table, cases: pd.DataFrame, lang: str = i18n.EN)
     """Parse every Rules cell once; unreadable cells and unknown input columns become problems.
 
     rules: the raw Rules table. cases: the typed Cases frame (for its column names).
-    lang: the language of the problems' details (the workbook's).
+    lang: unused (the problems are worded when read); kept for callers that pass it.
     """
-    inputs, column_problems = _input_columns(rules, cases, lang)
-    parsed, cell_problems = _read_rules(rules.frame, inputs, lang)
+    inputs, column_problems = _input_columns(rules, cases)
+    parsed, cell_problems = _read_rules(rules.frame, inputs)
     return DecisionTable(
         tuple(inputs), tuple(parsed), rules.has("rule"), tuple(column_problems + cell_problems)
     )
@@ -322,23 +320,33 @@ def select(matches: np.ndarray, policy: str) -> tuple[np.ndarray, np.ndarray]:
 OTHER = object()
 
 
-def show_value(value: object, column: InputColumn | None, lang: str) -> str:
-    """A case's value as a person reads it: enum labels in `lang`, (empty) for a blank."""
+def value_term(value: object, column: InputColumn | None) -> object:
+    """A case's value as a person reads it, worded later: enum labels, (empty) for a blank."""
     if value is None or (not isinstance(value, str) and value is not OTHER and pd.isna(value)):
-        return i18n.text("rule.value_empty", lang)
+        return Msg("rule.value_empty")
     if value is OTHER:
-        return i18n.text("rule.value_other", lang)
+        return Msg("rule.value_other")
     if column is not None and column.enum is not None and isinstance(value, str):
-        return column.enum.label(enum_code(column.enum, value) or value, lang)
+        return EnumLabel(column.enum, enum_code(column.enum, value) or value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return cell_text(value)
 
 
-def case_values(table: DecisionTable, cases: pd.DataFrame, pos: int, lang: str) -> str:
-    """`amount=100, priority=urgent`: the inputs of the case at position `pos`."""
+def show_value(value: object, column: InputColumn | None, lang: str) -> str:
+    """A case's value as a person reads it in `lang`: enum labels, (empty) for a blank."""
+    return str(text_of(value_term(value, column), lang))
+
+
+def case_terms(table: DecisionTable, cases: pd.DataFrame, pos: int) -> Join:
+    """`amount=100, priority=urgent`: the inputs of the case at position `pos`, worded later."""
     parts = []
     for column in table.inputs:
         value = cases[column.case_column].iloc[pos] if column.case_column is not None else None
-        parts.append(f"{column.header}={show_value(value, column, lang)}")
-    return i18n.text("list_separator", lang).join(parts)
+        parts.append((f"{column.header}=", value_term(value, column)))
+    return Join(tuple(parts), LIST_SEPARATOR)
+
+
+def case_values(table: DecisionTable, cases: pd.DataFrame, pos: int, lang: str) -> str:
+    """`amount=100, priority=urgent`: the inputs of the case at position `pos`, in `lang`."""
+    return case_terms(table, cases, pos).text(lang)
