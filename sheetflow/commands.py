@@ -23,3 +23,13 @@ def add_command(
         cmd.add_argument(*flags, **options)
     cmd.set_defaults(run=run)
     return cmd
+
+
+def dry_run(help_text: str) -> Argument:
+    """`--dry-run`: say what the command would do, and do nothing."""
+    return ("--dry-run",), {"action": "store_true", "help": help_text}
+
+
+def config_file(help_text: str, required: bool = False) -> Argument:
+    """`--config FILE`: the TOML configuration of SPEC §9 (its sections named in the help)."""
+    return ("--config",), {"help": help_text, **({"required": True} if required else {})}

@@ -32,7 +32,7 @@ import pandas as pd
 import schedule
 
 from sheetflow import pipeline
-from sheetflow.commands import Argument, add_command
+from sheetflow.commands import Argument, add_command, config_file
 from sheetflow.config import Config, WorkbookEntry, load_config
 from sheetflow.core import coerce, i18n, schema
 from sheetflow.core.calendar import WorkCalendar
@@ -511,7 +511,7 @@ def _zone(config: Config) -> dt.tzinfo | None:
 
 
 ARGUMENTS: tuple[Argument, ...] = (
-    (("--config",), {"required": True, "help": "the TOML config with [[workbook]] entries"}),
+    config_file("the TOML config with [[workbook]] entries", required=True),
     (("--once",), {"action": "store_true", "help": "run every workbook once and exit"}),
     (("--as-of",), {
         "dest": "as_of", "help": "with --once: 'now' as ISO datetime, e.g. 2024-10-09T16:00"

@@ -24,7 +24,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetflow.commands import Argument, add_command
+from sheetflow.commands import Argument, add_command, config_file, dry_run
 from sheetflow.config import Config, load_config
 from sheetflow.core import i18n, schema
 from sheetflow.core.layout import column_width
@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS sync_fingerprints (
     PRIMARY KEY (src, dst, sheet)
 )
 """
+
+Rows = Sequence[Sequence[object]]  # a sheet as read: rows of cells
 
 
 class SyncConflict(SheetflowError):
@@ -144,12 +146,7 @@ def contents(
     return found
 
 
-def _content(
-    sheet: schema.Sheet,
-    title: str,
-    rows: Sequence[Sequence[object]],
-    recorded: set[int] | None = None,
-) -> Content:
+def _content(sheet: schema.Sheet, title: str, rows: Rows, recorded: set[int] | None) -> Content:
     header = list(rows[0]) if rows else []
     lookup = schema.column_lookup(sheet)
     outputs = {col.name for col in sheet.outputs}
@@ -330,17 +327,17 @@ def store_digests(db, src: str, dst: str, digests: Mapping[str, str]) -> None:  
 ARGUMENTS: tuple[Argument, ...] = (
     (("src",), {"help": "copy from: .xlsx/.xlsm or gsheet:KEY"}),
     (("dst",), {"help": "copy to: .xlsx/.xlsm or gsheet:KEY (its other sheets stay)"}),
-    (("--dry-run",), {"action": "store_true", "help": "show the changes; write nothing"}),
+    dry_run("show the changes; write nothing"),
     (("--force",), {"action": "store_true", "help": "overwrite DST even if it was edited since"}),
-    (("--config",), {"help": "the TOML config (Google credentials, state folder)"}),
+    config_file("the TOML config (Google credentials, state folder)"),
 )
 
 
+HELP = "copy the input sheets from one workbook (file or gsheet:KEY) to another"
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    return add_command(
-        subparsers, "sync", run, ARGUMENTS,
-        help="copy the input sheets from one workbook (file or gsheet:KEY) to another",
-    )
+    return add_command(subparsers, "sync", run, ARGUMENTS, help=HELP)
 
 
 def _read(door: Door) -> tuple[dict[str, list[list[object]]], Ownership | None]:

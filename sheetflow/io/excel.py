@@ -43,14 +43,10 @@ def _cell_value(value: object) -> object:
 
 
 def _out_value(value: object) -> object:
-    """A plan value as xlwings writes it."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    """A plan value as xlwings writes it: numpy scalars unwrapped, NaN as an empty cell."""
     if isinstance(value, np.generic):
-        return value.item()
-    return value
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _hex(colour: str | None) -> str | None:

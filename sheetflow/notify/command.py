@@ -8,7 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 from sheetflow import pipeline
-from sheetflow.commands import Argument, add_command
+from sheetflow.commands import Argument, add_command, config_file, dry_run
 from sheetflow.config import load_config
 from sheetflow.core import i18n
 from sheetflow.io.doors import GSHEET_PREFIX, open_book
@@ -21,16 +21,16 @@ from sheetflow.state import open_state
 ARGUMENTS: tuple[Argument, ...] = (
     (("book",), {"help": "path to .xlsx/.xlsm, or gsheet:KEY"}),
     (("--as-of",), {"dest": "as_of", "help": "'now' as ISO datetime, e.g. 2024-10-09T16:00"}),
-    (("--dry-run",), {"action": "store_true", "help": "print who would get what; send nothing"}),
-    (("--config",), {"help": "the TOML config (SMTP, chat robots, state folder)"}),
+    dry_run("print who would get what; send nothing"),
+    config_file("the TOML config (SMTP, chat robots, state folder)"),
 )
 
 
+HELP = "email (and post to group chats) the overdue and at-risk work"
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    return add_command(
-        subparsers, "notify", run, ARGUMENTS,
-        help="email (and post to group chats) the overdue and at-risk work",
-    )
+    return add_command(subparsers, "notify", run, ARGUMENTS, help=HELP)
 
 
 def display_name(spec: str, door: object = None) -> str:

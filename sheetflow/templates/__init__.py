@@ -26,6 +26,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
+from typing import NamedTuple
 
 from sheetflow.core import i18n, schema
 
@@ -65,8 +66,7 @@ ENTRY = "entry"  # a row of such a table: a name and what it means
 COMMAND = "command"  # a row whose text is a command line
 
 
-@dataclass(frozen=True)
-class GuideLine:
+class GuideLine(NamedTuple):
     """One line of the guide sheet: PARAGRAPH, HEADING, ENTRY or COMMAND, its key, its text."""
 
     kind: str
