@@ -17,6 +17,7 @@ import pandas as pd
 
 from sheetflow import pipeline, terminal
 from sheetflow.core import i18n, schema, views
+from sheetflow.core.cellvalues import lateness
 from sheetflow.core.findings import json_value
 from sheetflow.core.report import Report
 from sheetflow.core.summary import WORK_ITEM_COLUMNS, hours
@@ -225,13 +226,6 @@ def _number(value: object) -> str:
     return "" if value is None else f"{float(value):g}"
 
 
-def _lateness(item: dict[str, object], lang: str) -> str:
-    days, rest = int(item["late_days"] or 0), _number(item["late_hours"] or 0)
-    if days:
-        return i18n.text("view.late_value", lang, days=days, hours=rest)
-    return i18n.text("view.late_hours_only", lang, hours=rest)
-
-
 def _work_table(
     items: list[dict[str, object]], lang: str, overdue: bool, width: int | None = None
 ) -> list[str]:
@@ -255,7 +249,7 @@ def _work_table(
             _stamp(it["due"]),
         ]
         if overdue:
-            row.append(_lateness(it, lang))
+            row.append(lateness(it["late_days"], it["late_hours"], lang) or "")
         else:
             row.append(i18n.text("view.late_hours_only", lang, hours=_number(it["left_working_h"])))
         rows.append(row)

@@ -340,11 +340,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return add_command(subparsers, "sync", run, ARGUMENTS, help=HELP)
 
 
-def _read(door: Door) -> tuple[dict[str, list[list[object]]], Ownership | None]:
+def _read(door: Door) -> tuple[dict[str, list[list[object]]], Ownership]:
     """The door's sheets as rows, and what it records of sheetflow's outputs."""
-    rows = door.read_rows()  # type: ignore[attr-defined]  # file and Google doors have it
-    recorded = getattr(door, "ownership", None)
-    return rows, recorded() if recorded is not None else None
+    rows = door.read_rows()  # type: ignore[attr-defined]  # file and Google doors have both
+    return rows, door.ownership()  # type: ignore[attr-defined]
 
 
 def run(args: argparse.Namespace) -> int:

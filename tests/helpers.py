@@ -184,3 +184,17 @@ def assert_one_line_error(result: subprocess.CompletedProcess, code: int, fragme
 def calamine_rows(path: Path, title: str) -> list[list[object]]:
     """A sheet's cells as an independent reader (calamine) sees them."""
     return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(title).to_python()
+
+
+def add_users_status_column(path: Path, sheet: str = "Log") -> int:
+    """A column of the user's own headed `status` (a computed column's name) right of the
+    sheet's last column, "checked N" in each row: the look-alike sheetflow must never write over.
+    Returns its 1-based column."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    mine = ws.max_column + 1
+    ws.cell(1, mine, "status")
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row, mine, f"checked {row}")
+    wb.save(path)
+    return mine

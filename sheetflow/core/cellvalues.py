@@ -167,3 +167,14 @@ def table_columns(
             Column(key, header, values, kind, column_width(header, values, kind), style=style)
         )
     return tuple(columns)
+
+
+def lateness(days: object, hours: object, lang: str) -> str | None:
+    """Working time past due as people read it: "2 d 3 h", or "3 h" under a day; None if unknown."""
+    if days is None and hours is None:
+        return None
+    whole = int(days or 0)
+    rest = f"{float(hours or 0):g}"
+    if whole:
+        return i18n.text("view.late_value", lang, days=whole, hours=rest)
+    return i18n.text("view.late_hours_only", lang, hours=rest)

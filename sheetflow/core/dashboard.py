@@ -9,12 +9,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from sheetflow.core import i18n, schema
+from sheetflow.core import i18n, schema, summary
 from sheetflow.core import plan as P
 from sheetflow.core.cellvalues import (
     column_values,
     display_width,
     label,
+    lateness,
     owned_title,
     table_columns,
 )
@@ -364,17 +365,20 @@ def _work_list(report: Report, status: str, cells: list[Cell], blocks: list[Bloc
     items = report.overdue if status == "overdue" else report.at_risk
     if items is None or items.empty:
         return row
-    shown = items.head(WORK_LIST_ROWS)
+    # every work-item column there (a hand-made report may lack some): blanks where absent
+    shown = items.head(WORK_LIST_ROWS).reindex(columns=summary.WORK_ITEM_COLUMNS)
     title = i18n.text("view.overdue_list" if status == "overdue" else "view.at_risk_list", lang)
     cells.append(Cell(row, 1, f"{title} ({len(items)})", style="section"))
     spec = [("case_id", P.TEXT), ("title", P.TEXT), ("node", P.TEXT), ("assignee", P.TEXT)]
     spec += [("manager", P.TEXT), ("due", P.DATETIME)]
     columns = list(table_columns(shown, spec, lang))
     if status == "overdue":
-        columns.append(Column("late", i18n.text("view.late_working", lang), _late(shown, lang)))
+        days = column_values(shown["late_days"], P.INT)
+        hours = column_values(shown["late_hours"], P.HOURS)
+        late = [lateness(d, h, lang) for d, h in zip(days, hours, strict=True)]
+        columns.append(Column("late", i18n.text("view.late_working", lang), late))
     else:
-        left = column_values(shown.get("left_working_h", pd.Series(dtype=float)), P.HOURS)
-        left += [None] * (len(shown) - len(left))
+        left = column_values(shown["left_working_h"], P.HOURS)
         columns.append(Column("left", i18n.text("view.left_working", lang), left, P.HOURS))
     block = Block(row + 1, 1, tuple(columns))
     blocks.append(block)
@@ -390,18 +394,6 @@ def _work_list(report: Report, status: str, cells: list[Cell], blocks: list[Bloc
         cells.append(Cell(row, 1, more, style="subtitle"))
         row += 1
     return row + 1
-
-
-def _late(items: pd.DataFrame, lang: str) -> list[object]:
-    """ "2 d 3 h" of working time past due; hours only where the days were not worked out."""
-    if "late_days" not in items.columns:
-        hours = column_values(items.get("overdue_h", pd.Series(dtype=float)), P.HOURS)
-        return [None if h is None else i18n.text("view.late_hours_only", lang, hours=f"{h:g}")
-                for h in hours] + [None] * (len(items) - len(hours))  # fmt: skip
-    return [
-        i18n.text("view.late_value", lang, days=int(d), hours=f"{h:g}")
-        for d, h in zip(items["late_days"], items["late_hours"], strict=True)
-    ]
 
 
 def _view_key(view: str, key: str, lang: str) -> str:

@@ -7,6 +7,7 @@ and decide nothing themselves. Values are converted here once, a whole column at
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -334,11 +335,8 @@ def _routing(report: Report) -> SheetPlan:
         for i, c in enumerate(columns, start=1):
             widths[i] = max(widths[i], c.width or 0)
         start = 0
-        while start < len(people):
-            person = people[start]
-            end = start
-            while end < len(people) and people[end] == person:
-                end += 1
+        for person, group in itertools.groupby(people):
+            end = start + sum(1 for _ in group)
             title = person if person is not None else label("unassigned", lang)
             count = label("cases_count", lang).format(n=end - start)
             cells.append(Cell(row, 1, title, style="group"))

@@ -18,6 +18,7 @@ from sheetflow import pipeline
 from sheetflow.io.doors import open_book
 from sheetflow.io.excel import ExcelDoor
 from tests.addin.officejs import book_json, file_names, replay, replay_names, to_file
+from tests.helpers import add_users_status_column
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2024-10-09T16:00"
@@ -34,12 +35,8 @@ def users_book(tmp_path: Path) -> Path:
     summary = wb.create_sheet("Summary", 1)
     for (row, col), value in MINE.items():
         summary.cell(row, col, value)
-    log = wb["Log"]
-    mine = log.max_column + 1
-    log.cell(1, mine, "status")
-    for row in range(2, log.max_row + 1):
-        log.cell(row, mine, f"checked {row}")
     wb.save(path)
+    add_users_status_column(path)
     return path
 
 

@@ -18,6 +18,7 @@ from sheetflow.emulator.__main__ import load_workbook
 from sheetflow.io.doors import open_book
 from sheetflow.io.xlsx import read_rows
 from tests.cli.test_gsheets_cli import _serials, gsheet_sheet, run, titles
+from tests.helpers import add_users_status_column
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKBOOKS = ROOT / "workbooks"
@@ -191,13 +192,7 @@ def test_a_users_status_column_is_content_and_the_records_survive(capsys, tmp_pa
     the ownership records). A sync copies the user's column as content and leaves DST's records
     be, so DST's next refresh finds its own outputs: no `(sheetflow)` sheet, the column kept."""
     src = book_copy(tmp_path, as_name="src.xlsx")
-    wb = openpyxl.load_workbook(src)
-    log = wb["Log"]
-    mine = log.max_column + 1
-    log.cell(1, mine, "status")
-    for row in range(2, log.max_row + 1):
-        log.cell(row, mine, f"checked {row}")
-    wb.save(src)
+    add_users_status_column(src)
     assert run(capsys, "refresh", str(src), "--as-of", AS_OF)[0] == 0
     dst = Path(shutil.copy(src, tmp_path / "dst.xlsx"))
     wb = openpyxl.load_workbook(src)

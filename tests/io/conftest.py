@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from sheetflow import cli
+from sheetflow.config import load_config
+from sheetflow.emulator import Emulator
 from tests.helpers import AS_OF
 from tests.io import corpus_build
 
@@ -129,3 +131,17 @@ class Corpus:
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return Corpus(tmp_path_factory.mktemp("corpus"))
+
+
+# The local Sheets API the Google door's tests talk to (real gspread over HTTP), one per module.
+@pytest.fixture(scope="module")
+def emulator():
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def config(emulator):
+    emulator.clear_faults()
+    return load_config(None, {"SHEETFLOW_SHEETS_API_URL": emulator.url,
+                              "SHEETFLOW_GOOGLE_TOKEN": "test-token"})

@@ -12,7 +12,6 @@ import pytest
 from sheetflow import pipeline
 from sheetflow.config import load_config
 from sheetflow.core import plan
-from sheetflow.emulator import Emulator
 from sheetflow.emulator.__main__ import load_workbook
 from sheetflow.errors import SheetflowError, UsageError
 from sheetflow.io.gsheets import TEMP_PREFIX, GSheetDoor, RetryPolicy, quoted
@@ -21,19 +20,6 @@ from sheetflow.io.xlsx import read_workbook
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
 AS_OF = "2024-10-09T16:00"
 FORMULA_TITLE = '=HYPERLINK("http://x","y")'
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def config(emulator):
-    emulator.clear_faults()
-    return load_config(None, {"SHEETFLOW_SHEETS_API_URL": emulator.url,
-                              "SHEETFLOW_GOOGLE_TOKEN": "test-token"})
 
 
 def fast(total: float = 2.0) -> RetryPolicy:

@@ -11,29 +11,16 @@ import pytest
 import requests
 
 from sheetflow import pipeline
-from sheetflow.config import load_config
 from sheetflow.emulator import Emulator
 from sheetflow.emulator.__main__ import load_workbook
 from sheetflow.io.doors import open_book
 from sheetflow.io.gsheets import GSheetDoor, RetryPolicy
+from tests.helpers import add_users_status_column
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2024-10-09T16:00"
 CODES = ["duration_h", "sla_h", "due", "status", "overdue_h"]  # what the records name
 OUTPUTS = ["Duration (h)", "SLA (h)", "Due", "Status", "Overdue (h)"]  # English display labels
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def config(emulator):
-    emulator.clear_faults()
-    return load_config(None, {"SHEETFLOW_SHEETS_API_URL": emulator.url,
-                              "SHEETFLOW_GOOGLE_TOKEN": "test-token"})
 
 
 @pytest.fixture
@@ -43,12 +30,8 @@ def users_book(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "workbooks" / "complaints_en.xlsx", path)
     wb = openpyxl.load_workbook(path)
     wb.create_sheet("Summary", 1)["A1"] = "My own summary"
-    log = wb["Log"]
-    mine = log.max_column + 1
-    log.cell(1, mine, "status")
-    for row in range(2, log.max_row + 1):
-        log.cell(row, mine, f"checked {row}")
     wb.save(path)
+    add_users_status_column(path)
     return path
 
 
